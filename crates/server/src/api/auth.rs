@@ -1,0 +1,106 @@
+//! HTTP Basic authentication of the API: user `OPENVIDUAPP`, password the secret.
+//!
+//! The decoded credentials are compared in constant time, so response timing
+//! does not reveal how much of a guessed secret was right.
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use subtle::ConstantTimeEq;
+
+use super::error::ApiError;
+use super::state::AppState;
+
+pub const USER: &str = "OPENVIDUAPP";
+
+/// The expected `user:password` bytes.
+#[derive(Clone)]
+pub struct Credentials {
+    expected: Vec<u8>,
+}
+
+impl Credentials {
+    pub fn new(secret: &str) -> Self {
+        Self { expected: format!("{USER}:{secret}").into_bytes() }
+    }
+
+    /// Whether an `Authorization` header value carries the right credentials.
+    pub fn accepts(&self, authorization: Option<&str>) -> bool {
+        let Some(value) = authorization else { return false };
+        let Some((scheme, encoded)) = value.trim().split_once(' ') else { return false };
+        if !scheme.eq_ignore_ascii_case("basic") {
+            return false;
+        }
+        match base64::engine::general_purpose::STANDARD.decode(encoded.trim()) {
+            Ok(decoded) => decoded.ct_eq(&self.expected).into(),
+            Err(_) => false,
+        }
+    }
+}
+
+/// Paths that need credentials: the API of both families, the config
+/// endpoints and the CDR listing. `GET /openvidu/api/config/openvidu-publicurl`
+/// (and its 2.13 twin) stays public, as in OpenVidu.
+pub fn requires_auth(method: &Method, path: &str) -> bool {
+    let public_url = path == "/openvidu/api/config/openvidu-publicurl" || path == "/config/openvidu-publicurl";
+    if public_url && (method == Method::GET || method == Method::HEAD) {
+        return false;
+    }
+    const PROTECTED: &[&str] = &["/openvidu/api", "/api", "/config", "/openvidu/cdr", "/cdr", "/pro"];
+    PROTECTED
+        .iter()
+        .any(|prefix| path == *prefix || path.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/')))
+}
+
+pub async fn require_basic_auth(State(state): State<AppState>, request: Request, next: Next) -> Response {
+    if requires_auth(request.method(), request.uri().path())
+        && !state.credentials().accepts(authorization(request.headers()))
+    {
+        return ApiError::Message(
+            StatusCode::UNAUTHORIZED,
+            format!("Full authentication is required: HTTP Basic with user {USER} and the OpenVidu secret"),
+        )
+        .into_response();
+    }
+    next.run(request).await
+}
+
+fn authorization(headers: &HeaderMap) -> Option<&str> {
+    headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn basic(user_password: &str) -> String {
+        format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(user_password))
+    }
+
+    #[test]
+    fn accepts_only_the_exact_credentials() {
+        let credentials = Credentials::new("MY_SECRET");
+        assert!(credentials.accepts(Some(&basic("OPENVIDUAPP:MY_SECRET"))));
+        assert!(credentials.accepts(Some(&basic("OPENVIDUAPP:MY_SECRET").replace("Basic", "basic"))));
+        assert!(!credentials.accepts(Some(&basic("OPENVIDUAPP:MY_SECRE"))));
+        assert!(!credentials.accepts(Some(&basic("OPENVIDUAPP:MY_SECRETX"))));
+        assert!(!credentials.accepts(Some(&basic("other:MY_SECRET"))));
+        assert!(!credentials.accepts(Some("Bearer abc")));
+        assert!(!credentials.accepts(Some("Basic !!!")));
+        assert!(!credentials.accepts(None));
+    }
+
+    #[test]
+    fn public_url_is_the_only_public_api_path() {
+        assert!(!requires_auth(&Method::GET, "/openvidu/api/config/openvidu-publicurl"));
+        assert!(requires_auth(&Method::POST, "/openvidu/api/config/openvidu-publicurl"));
+        assert!(requires_auth(&Method::GET, "/openvidu/api/config"));
+        assert!(requires_auth(&Method::GET, "/api/sessions"));
+        assert!(requires_auth(&Method::GET, "/pro/media-nodes"));
+        assert!(requires_auth(&Method::GET, "/cdr"));
+        assert!(!requires_auth(&Method::GET, "/openvidu"));
+        assert!(!requires_auth(&Method::GET, "/apis"));
+    }
+}

@@ -1,0 +1,111 @@
+//! `/sessions/{sessionId}/connection[/{connectionId}]`.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+use serde_json::json;
+
+use super::body::JsonBody;
+use super::error::ApiError;
+use super::extract::{Flags, Ids};
+use super::guard::check_id;
+use super::respond::{no_content, ok_json};
+use super::state::AppState;
+use crate::clock::now_ms;
+use crate::fields::Fields;
+use crate::session::{ConnectionProperties, ConnectionUpdate, StoreError};
+use crate::wire::ConnectionType;
+
+pub async fn create(
+    State(state): State<AppState>,
+    Ids(session_id): Ids<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    check_id("sessionId", &session_id)?;
+    if state.sessions().session(&session_id).is_none() {
+        return Err(ApiError::Empty(StatusCode::NOT_FOUND));
+    }
+    let fields = body.as_ref().map_or_else(Fields::empty, Fields::new);
+    let props = ConnectionProperties::parse(&fields, &state.connection_defaults())?;
+    if props.kind == ConnectionType::Ipcam {
+        return Err(ApiError::not_implemented("IP camera connections (type IPCAM)"));
+    }
+    let mut sessions = state.sessions();
+    let connection = sessions
+        .create_connection(&session_id, props, &state.public().ws_url, now_ms())
+        .map_err(|_| ApiError::Empty(StatusCode::NOT_FOUND))?;
+    tracing::info!(session = %session_id, connection = %connection.id, "connection created");
+    Ok(ok_json(connection.to_json(false)))
+}
+
+pub async fn list(
+    State(state): State<AppState>,
+    Ids(session_id): Ids<String>,
+    flags: Flags,
+) -> Result<Response, ApiError> {
+    check_id("sessionId", &session_id)?;
+    let pending = flags.get("pendingConnections", true)?;
+    let stats = flags.get("webRtcStats", false)?;
+    let sessions = state.sessions();
+    let session = sessions.session(&session_id).ok_or(ApiError::Empty(StatusCode::NOT_FOUND))?;
+    let content: Vec<_> =
+        session.connections.values().filter(|c| pending || c.is_active()).map(|c| c.to_json(stats)).collect();
+    Ok(ok_json(json!({"numberOfElements": content.len(), "content": content})))
+}
+
+pub async fn get(
+    State(state): State<AppState>,
+    Ids((session_id, connection_id)): Ids<(String, String)>,
+) -> Result<Response, ApiError> {
+    check_ids(&session_id, &connection_id)?;
+    let sessions = state.sessions();
+    // OpenVidu answers a missing session with 400 here, and a missing connection with 404.
+    let connection = sessions.connection(&session_id, &connection_id).map_err(missing_session_is_400)?;
+    Ok(ok_json(connection.to_json(false)))
+}
+
+pub async fn update(
+    State(state): State<AppState>,
+    Ids((session_id, connection_id)): Ids<(String, String)>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    check_ids(&session_id, &connection_id)?;
+    let mut sessions = state.sessions();
+    sessions.connection(&session_id, &connection_id).map_err(|_| ApiError::Empty(StatusCode::NOT_FOUND))?;
+    let fields = body.as_ref().map_or_else(Fields::empty, Fields::new);
+    let update = ConnectionUpdate::parse(&fields)?;
+    let (connection, changed) = sessions
+        .update_connection(&session_id, &connection_id, &update)
+        .map_err(|_| ApiError::Empty(StatusCode::NOT_FOUND))?;
+    if changed {
+        tracing::info!(session = %session_id, connection = %connection_id, ?update, "connection updated");
+    }
+    Ok(ok_json(connection.to_json(false)))
+}
+
+pub async fn delete(
+    State(state): State<AppState>,
+    Ids((session_id, connection_id)): Ids<(String, String)>,
+) -> Result<Response, ApiError> {
+    check_ids(&session_id, &connection_id)?;
+    let removed = state.sessions().remove_connection(&session_id, &connection_id).map_err(missing_session_is_400)?;
+    let what = if removed.is_active() {
+        "participant evicted (forceDisconnectByServer)"
+    } else {
+        "pending connection removed, token invalidated"
+    };
+    tracing::info!(session = %session_id, connection = %connection_id, "{what}");
+    Ok(no_content())
+}
+
+fn check_ids(session_id: &str, connection_id: &str) -> Result<(), ApiError> {
+    check_id("sessionId", session_id)?;
+    check_id("connectionId", connection_id)
+}
+
+fn missing_session_is_400(error: StoreError) -> ApiError {
+    match error {
+        StoreError::SessionNotFound => ApiError::Empty(StatusCode::BAD_REQUEST),
+        _ => ApiError::Empty(StatusCode::NOT_FOUND),
+    }
+}

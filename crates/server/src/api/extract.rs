@@ -1,0 +1,64 @@
+//! Request parts read the same way in every handler, with precise 400s.
+
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+
+use super::error::ApiError;
+
+/// Path parameters; a malformed one is a JSON 400 like every other rejection.
+pub struct Ids<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Ids<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Path(value)| Ids(value))
+            .map_err(|rejection| ApiError::bad_request(format!("Invalid path parameter: {}", rejection.body_text())))
+    }
+}
+
+/// Boolean query flags such as `?pendingConnections=true`.
+pub struct Flags(Vec<(String, String)>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Flags {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or("");
+        Ok(Flags(url::form_urlencoded::parse(query.as_bytes()).into_owned().collect()))
+    }
+}
+
+impl Flags {
+    /// The value of flag `name`, `default` when absent. Accepts the spellings
+    /// Spring accepts: true/false, on/off, yes/no, 1/0.
+    pub fn get(&self, name: &str, default: bool) -> Result<bool, ApiError> {
+        let Some((_, value)) = self.0.iter().rev().find(|(key, _)| key == name) else { return Ok(default) };
+        match value.to_ascii_lowercase().as_str() {
+            "true" | "on" | "yes" | "1" => Ok(true),
+            "false" | "off" | "no" | "0" => Ok(false),
+            "" => Ok(default),
+            _ => Err(ApiError::bad_request(format!("Query parameter '{name}' must be true or false, got '{value}'"))),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn flags(query: &str) -> Flags {
+        Flags(url::form_urlencoded::parse(query.as_bytes()).into_owned().collect())
+    }
+
+    #[test]
+    fn flags_parse_spring_spellings_and_reject_others() {
+        assert_eq!(flags("pendingConnections=true").get("pendingConnections", false), Ok(true));
+        assert_eq!(flags("pendingConnections=0").get("pendingConnections", true), Ok(false));
+        assert_eq!(flags("").get("webRtcStats", false), Ok(false));
+        assert!(flags("webRtcStats=maybe").get("webRtcStats", false).is_err());
+    }
+}

@@ -1,0 +1,53 @@
+//! `POST /signal`: a message from the application server to participants.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use super::body::JsonBody;
+use super::error::ApiError;
+use super::state::AppState;
+use crate::fields::Fields;
+use crate::session::StoreError;
+
+/// A validated signal request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Signal {
+    pub session: String,
+    pub to: Vec<String>,
+    pub kind: Option<String>,
+    pub data: Option<String>,
+}
+
+impl Signal {
+    pub fn parse(fields: &Fields) -> Result<Self, ApiError> {
+        let session = fields.string("session")?;
+        let to = fields.strings("to")?.unwrap_or_default();
+        let kind = fields.string("type")?.map(str::to_string);
+        let data = fields.string("data")?.map(str::to_string);
+        let session = session.ok_or_else(|| ApiError::bad_request("\"session\" parameter is mandatory"))?.to_string();
+        Ok(Self { session, to, kind, data })
+    }
+}
+
+pub async fn send(State(state): State<AppState>, JsonBody(body): JsonBody) -> Result<Response, ApiError> {
+    let body = body.ok_or_else(|| ApiError::bad_request("Error in body parameters. Cannot be empty"))?;
+    let signal = Signal::parse(&Fields::new(&body))?;
+    let targets = state.sessions().signal_targets(&signal.session, &signal.to).map_err(|error| match error {
+        StoreError::SessionNotFound => ApiError::Empty(StatusCode::NOT_FOUND),
+        StoreError::SessionNotActive => ApiError::Empty(StatusCode::NOT_ACCEPTABLE),
+        StoreError::UnknownSignalTarget(index) => ApiError::Message(
+            StatusCode::NOT_ACCEPTABLE,
+            format!(
+                "\"to\" array has no valid connection identifiers: '{}' is not an active connection",
+                signal.to[index]
+            ),
+        ),
+        other => unreachable!("signal_targets does not return {other:?}"),
+    })?;
+    // Participants are reached through the signaling websocket, which comes
+    // with the signaling issue; until then no session can be active, so this
+    // point is reached only once that service exists.
+    tracing::info!(session = %signal.session, targets = targets.len(), "signal accepted");
+    Err(ApiError::not_implemented("Delivering signals (needs the signaling service)"))
+}

@@ -1,0 +1,77 @@
+//! What every request handler can reach.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use super::auth::Credentials;
+use crate::config::{Config, PublicEndpoint};
+use crate::recording::RecordingStore;
+use crate::session::{ConnectionDefaults, SessionDefaults, SessionStore};
+use crate::status::ServerStatus;
+
+#[derive(Clone)]
+pub struct AppState {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    config: Config,
+    public: PublicEndpoint,
+    credentials: Credentials,
+    sessions: Mutex<SessionStore>,
+    recordings: Mutex<RecordingStore>,
+    status: ServerStatus,
+}
+
+impl AppState {
+    pub fn new(config: Config, public: PublicEndpoint, sessions: SessionStore, status: ServerStatus) -> Self {
+        let credentials = Credentials::new(&config.secret);
+        Self {
+            shared: Arc::new(Shared {
+                config,
+                public,
+                credentials,
+                sessions: Mutex::new(sessions),
+                recordings: Mutex::new(RecordingStore::default()),
+                status,
+            }),
+        }
+    }
+
+    pub fn config(&self) -> &Config {
+        &self.shared.config
+    }
+
+    pub fn public(&self) -> &PublicEndpoint {
+        &self.shared.public
+    }
+
+    pub fn credentials(&self) -> &Credentials {
+        &self.shared.credentials
+    }
+
+    pub fn status(&self) -> &ServerStatus {
+        &self.shared.status
+    }
+
+    /// The session store. Critical sections are short and never await, so a
+    /// plain mutex is the right tool; a poisoned lock (a panic elsewhere) is
+    /// recovered because the store's invariants hold between operations.
+    pub fn sessions(&self) -> MutexGuard<'_, SessionStore> {
+        self.shared.sessions.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn recordings(&self) -> MutexGuard<'_, RecordingStore> {
+        self.shared.recordings.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub fn session_defaults(&self) -> SessionDefaults {
+        SessionDefaults {
+            forced_video_codec: self.shared.config.forced_video_codec,
+            allow_transcoding: self.shared.config.allow_transcoding,
+        }
+    }
+
+    pub fn connection_defaults(&self) -> ConnectionDefaults<'_> {
+        ConnectionDefaults { ice_servers: &self.shared.config.ice_servers }
+    }
+}

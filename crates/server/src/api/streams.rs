@@ -1,0 +1,32 @@
+//! `DELETE /sessions/{sessionId}/stream/{streamId}`.
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::Response;
+
+use super::error::ApiError;
+use super::extract::Ids;
+use super::guard::check_id;
+use super::state::AppState;
+use crate::session::StoreError;
+
+pub async fn delete(
+    State(state): State<AppState>,
+    Ids((session_id, stream_id)): Ids<(String, String)>,
+) -> Result<Response, ApiError> {
+    check_id("sessionId", &session_id)?;
+    check_id("streamId", &stream_id)?;
+    let sessions = state.sessions();
+    match sessions.stream_owner(&session_id, &stream_id) {
+        // OpenVidu: 400 when the session does not exist at all, 404 for an unknown stream.
+        Err(StoreError::SessionNotFound) => Err(ApiError::Empty(StatusCode::BAD_REQUEST)),
+        Err(StoreError::StreamOfIpcam) => Err(ApiError::Empty(StatusCode::METHOD_NOT_ALLOWED)),
+        Err(_) => Err(ApiError::Empty(StatusCode::NOT_FOUND)),
+        Ok(owner) => {
+            // Streams exist only once participants publish through the signaling
+            // websocket, which tears them down with reason forceUnpublishByServer.
+            tracing::info!(session = %session_id, stream = %stream_id, connection = %owner.id, "unpublish requested");
+            Err(ApiError::not_implemented("Unpublishing a stream (needs the signaling service)"))
+        }
+    }
+}

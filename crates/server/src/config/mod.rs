@@ -1,0 +1,22 @@
+//! One typed configuration for the master.
+//!
+//! [`Settings`] holds every property of the catalog, validated; [`Config`] is
+//! the typed view the rest of the server reads. Values are checked once, when
+//! the configuration is loaded (at startup, and again at restart), and a bad
+//! value stops the program with a message that names the key and what is allowed.
+
+mod catalog;
+mod dotenv;
+mod kind;
+mod report;
+mod settings;
+mod typed;
+mod value;
+
+pub use catalog::{OPENVIDU_VERSION, PROPERTIES, PropertySpec, spec};
+pub use dotenv::{Document, Line, SyntaxError};
+pub use kind::{Item, Kind, WEBHOOK_EVENTS, is_domain, parse_list};
+pub use report::config_json;
+pub use settings::{InvalidProperty, Settings, Source};
+pub use typed::{Config, ConfigError, LoadOutcome, PublicEndpoint, TlsSource};
+pub use value::Value;

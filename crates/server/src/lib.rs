@@ -1,0 +1,18 @@
+//! Plenum's master: an OpenVidu Pro 2.x compatible server.
+//!
+//! Layout follows `ARCHITECTURE.md`: pure rules in [`session`], [`recording`]
+//! and [`config`]; thin adapters in [`api`] (HTTP) and [`server`] (sockets,
+//! TLS, background tasks).
+
+pub mod api;
+pub mod clock;
+pub mod config;
+pub mod fields;
+pub mod gc;
+pub mod ice;
+pub mod recording;
+pub mod server;
+pub mod session;
+pub mod status;
+pub mod tls;
+pub mod wire;

@@ -1,0 +1,84 @@
+//! The recordings known to the master.
+//!
+//! Recordings are created by the recording service (a later issue); the REST
+//! API already lists, reads and deletes through this store so its answers are
+//! real lookups, not canned responses.
+
+use indexmap::IndexMap;
+
+use super::object::{Recording, RecordingStatus};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum RecordingStoreError {
+    #[error("recording not found")]
+    NotFound,
+    #[error("recording is in progress")]
+    InProgress,
+}
+
+#[derive(Debug, Default)]
+pub struct RecordingStore {
+    recordings: IndexMap<String, Recording>,
+}
+
+impl RecordingStore {
+    pub fn insert(&mut self, recording: Recording) {
+        self.recordings.insert(recording.id.clone(), recording);
+    }
+
+    pub fn get(&self, id: &str) -> Option<&Recording> {
+        self.recordings.get(id)
+    }
+
+    pub fn list(&self) -> impl Iterator<Item = &Recording> {
+        self.recordings.values()
+    }
+
+    /// Whether `session_id` is being recorded right now.
+    pub fn is_recording(&self, session_id: &str) -> bool {
+        self.recordings.values().any(|r| {
+            r.session_id == session_id && matches!(r.status, RecordingStatus::Starting | RecordingStatus::Started)
+        })
+    }
+
+    /// Deletes a finished recording; one in progress must be stopped first.
+    pub fn remove(&mut self, id: &str) -> Result<Recording, RecordingStoreError> {
+        match self.recordings.get(id).map(|r| r.status) {
+            None => Err(RecordingStoreError::NotFound),
+            Some(RecordingStatus::Starting | RecordingStatus::Started) => Err(RecordingStoreError::InProgress),
+            Some(_) => Ok(self.recordings.shift_remove(id).expect("present")),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::recording::RecordingProperties;
+
+    fn recording(id: &str, status: RecordingStatus) -> Recording {
+        Recording {
+            id: id.into(),
+            session_id: "ses_A".into(),
+            created_at: 1,
+            size: 0,
+            duration: 0.0,
+            url: None,
+            status,
+            properties: RecordingProperties::default(),
+        }
+    }
+
+    #[test]
+    fn in_progress_recordings_cannot_be_deleted() {
+        let mut store = RecordingStore::default();
+        store.insert(recording("ses_A", RecordingStatus::Started));
+        assert!(store.is_recording("ses_A"));
+        assert_eq!(store.remove("ses_A").unwrap_err(), RecordingStoreError::InProgress);
+        store.insert(recording("ses_A", RecordingStatus::Ready));
+        assert!(!store.is_recording("ses_A"));
+        assert!(store.remove("ses_A").is_ok());
+        assert_eq!(store.remove("ses_A").unwrap_err(), RecordingStoreError::NotFound);
+        assert_eq!(store.list().count(), 0);
+    }
+}
