@@ -91,7 +91,7 @@ impl SessionStore {
         if !self.sessions.contains_key(session_id) {
             return Err(StoreError::SessionNotFound);
         }
-        let connection_id = self.fresh_connection_id();
+        let connection_id = self.fresh_connection_id(session_id);
         let token_id = self.ids.token_id();
         let ids = &mut self.ids;
         let ice_servers = props.resolved_ice_servers(now, &mut || ids.alphanumeric(8));
@@ -185,10 +185,13 @@ impl SessionStore {
             .collect()
     }
 
-    fn fresh_connection_id(&mut self) -> String {
+    /// A connection id unused in the session. Ids carry 9 random alphanumerics
+    /// (about 2^53 values), so checking the session alone keeps creation O(1)
+    /// while a clash with another session's id stays practically impossible.
+    fn fresh_connection_id(&mut self, session_id: &str) -> String {
         loop {
             let id = self.ids.connection_id();
-            if !self.sessions.values().any(|s| s.connections.contains_key(&id)) {
+            if !self.sessions.get(session_id).is_some_and(|s| s.connections.contains_key(&id)) {
                 return id;
             }
         }
