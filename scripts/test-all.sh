@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Runs every test of the repository: formatting and lints, Rust unit and
+# integration tests, and the end-to-end tests with the real OpenVidu clients
+# from npm. Installs what it needs when it is missing. CI calls this (.ci/run).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need_apt=()
+command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
+command -v npm >/dev/null 2>&1 || need_apt+=(npm)
+if ((${#need_apt[@]})); then
+    echo "== installing ${need_apt[*]}"
+    SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+    $SUDO apt-get update -qq && $SUDO apt-get install -y -qq "${need_apt[@]}"
+fi
+
+echo "== cargo fmt --check"
+cargo fmt --all -- --check
+echo "== cargo clippy"
+cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "== cargo test"
+cargo test --workspace --locked
+echo "== end-to-end tests (openvidu-node-client from npm)"
+cargo build --locked --bin plenum
+PLENUM_BIN="$PWD/target/debug/plenum" e2e/run.sh
+echo "== all tests passed"
