@@ -7,7 +7,8 @@ const BEGIN: &str = "<!-- config-table:begin -->";
 const END: &str = "<!-- config-table:end -->";
 
 fn expected_table() -> String {
-    let mut table = String::from("| Property | Default | Allowed | Restart can change | Meaning |\n|---|---|---|---|---|\n");
+    let mut table =
+        String::from("| Property | Default | Allowed | Restart can change | Meaning |\n|---|---|---|---|---|\n");
     for p in PROPERTIES {
         let default = if p.default.is_empty() { "(empty)".to_string() } else { format!("`{}`", p.default) };
         let default = if p.name == "OPENVIDU_WEBHOOK_EVENTS" { "all events".to_string() } else { default };

@@ -88,6 +88,34 @@ pub struct EndpointStats {
     pub events: Vec<Value>,
 }
 
+/// The exact key set of OpenVidu 2.32's Connection object (`DEFAULT_JSON_PENDING_CONNECTION`).
+pub const CONNECTION_KEYS: [&str; 24] = [
+    "id",
+    "object",
+    "type",
+    "status",
+    "connectionId",
+    "sessionId",
+    "createdAt",
+    "activeAt",
+    "location",
+    "ip",
+    "platform",
+    "token",
+    "serverData",
+    "record",
+    "role",
+    "kurentoOptions",
+    "rtspUri",
+    "adaptativeBitrate",
+    "onlyPlayWithSubscribers",
+    "networkCache",
+    "clientData",
+    "publishers",
+    "subscribers",
+    "customIceServers",
+];
+
 impl Connection {
     pub fn is_active(&self) -> bool {
         self.participant.is_some()
@@ -239,33 +267,6 @@ mod tests {
         keys.sort();
         keys
     }
-
-    const CONNECTION_KEYS: [&str; 24] = [
-        "id",
-        "object",
-        "type",
-        "status",
-        "connectionId",
-        "sessionId",
-        "createdAt",
-        "activeAt",
-        "location",
-        "ip",
-        "platform",
-        "token",
-        "serverData",
-        "record",
-        "role",
-        "kurentoOptions",
-        "rtspUri",
-        "adaptativeBitrate",
-        "onlyPlayWithSubscribers",
-        "networkCache",
-        "clientData",
-        "publishers",
-        "subscribers",
-        "customIceServers",
-    ];
 
     #[test]
     fn pending_connection_has_the_24_keys_with_nulls() {

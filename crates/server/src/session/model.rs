@@ -9,6 +9,24 @@ use super::properties::SessionProperties;
 use crate::recording::RecordingProperties;
 use crate::wire::{MediaMode, RecordingMode, VideoCodec};
 
+/// The exact key set of OpenVidu 2.32's Session object (`DEFAULT_JSON_SESSION`); Pro adds
+/// `mediaNode` (when requested at creation) and `mediaNodeId` (once placed).
+pub const SESSION_KEYS: [&str; 13] = [
+    "id",
+    "object",
+    "sessionId",
+    "createdAt",
+    "recording",
+    "broadcasting",
+    "mediaMode",
+    "recordingMode",
+    "defaultRecordingProperties",
+    "customSessionId",
+    "forcedVideoCodec",
+    "allowTranscoding",
+    "connections",
+];
+
 #[derive(Debug, Clone)]
 pub struct Session {
     pub id: String,
@@ -126,21 +144,7 @@ mod tests {
         let json = session(json!({})).to_json(false, false);
         let mut keys: Vec<_> = json.as_object().unwrap().keys().cloned().collect();
         keys.sort();
-        let mut expected = vec![
-            "id",
-            "object",
-            "sessionId",
-            "createdAt",
-            "recording",
-            "broadcasting",
-            "mediaMode",
-            "recordingMode",
-            "defaultRecordingProperties",
-            "customSessionId",
-            "forcedVideoCodec",
-            "allowTranscoding",
-            "connections",
-        ];
+        let mut expected = SESSION_KEYS.to_vec();
         expected.sort();
         assert_eq!(keys, expected);
         assert_eq!(json["connections"], json!({"numberOfElements": 0, "content": []}));

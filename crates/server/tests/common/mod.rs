@@ -119,48 +119,8 @@ pub fn sorted(list: &[&str]) -> Vec<String> {
     keys
 }
 
-pub const SESSION_KEYS: [&str; 13] = [
-    "id",
-    "object",
-    "sessionId",
-    "createdAt",
-    "recording",
-    "broadcasting",
-    "mediaMode",
-    "recordingMode",
-    "defaultRecordingProperties",
-    "customSessionId",
-    "forcedVideoCodec",
-    "allowTranscoding",
-    "connections",
-];
-
-pub const CONNECTION_KEYS: [&str; 24] = [
-    "id",
-    "object",
-    "type",
-    "status",
-    "connectionId",
-    "sessionId",
-    "createdAt",
-    "activeAt",
-    "location",
-    "ip",
-    "platform",
-    "token",
-    "serverData",
-    "record",
-    "role",
-    "kurentoOptions",
-    "rtspUri",
-    "adaptativeBitrate",
-    "onlyPlayWithSubscribers",
-    "networkCache",
-    "clientData",
-    "publishers",
-    "subscribers",
-    "customIceServers",
-];
+pub use plenum::session::connection::CONNECTION_KEYS;
+pub use plenum::session::model::SESSION_KEYS;
 
 /// Both path families for a resource path: `/openvidu/api{p}` and `/api{p}`.
 pub fn families(path: &str) -> [String; 2] {
