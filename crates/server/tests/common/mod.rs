@@ -1,5 +1,5 @@
 //! A real master on a loopback port and an HTTP client for it.
-#![allow(dead_code)]
+#![allow(dead_code, unused_imports)]
 
 use std::collections::HashMap;
 
