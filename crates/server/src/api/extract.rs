@@ -20,6 +20,29 @@ impl<S: Send + Sync, T: DeserializeOwned + Send> FromRequestParts<S> for Ids<T> 
     }
 }
 
+/// Which path family a request came through. The legacy (2.13-2.15) family
+/// is marked by a layer on its routes; everything else is the current one.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Family {
+    #[default]
+    Current,
+    Legacy,
+}
+
+impl Family {
+    pub fn is_legacy(self) -> bool {
+        self == Family::Legacy
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for Family {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        Ok(parts.extensions.get::<Family>().copied().unwrap_or_default())
+    }
+}
+
 /// Boolean query flags such as `?pendingConnections=true`.
 pub struct Flags(Vec<(String, String)>);
 

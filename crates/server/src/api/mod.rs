@@ -28,11 +28,11 @@ mod state;
 mod streams;
 mod tokens;
 
-use axum::Router;
 use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::StatusCode;
 use axum::middleware::{from_fn, from_fn_with_state};
 use axum::routing::{get, post};
+use axum::{Extension, Router};
 use tower_http::cors::CorsLayer;
 
 pub use auth::{Credentials, USER, require_basic_auth, requires_auth};
@@ -48,7 +48,10 @@ pub fn router(state: AppState) -> Router {
         .route("/openvidu/cdr", get(cdr::list).fallback(forbidden));
     if state.config().support_deprecated_api {
         app = app
-            .nest("/api", resources().method_not_allowed_fallback(method_not_allowed))
+            .nest(
+                "/api",
+                resources().method_not_allowed_fallback(method_not_allowed).layer(Extension(extract::Family::Legacy)),
+            )
             .merge(config_routes().method_not_allowed_fallback(method_not_allowed))
             .route("/cdr", get(cdr::list).fallback(method_not_allowed));
     }

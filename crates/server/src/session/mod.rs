@@ -10,6 +10,6 @@ pub mod store;
 
 pub use connection::{Connection, Participant, Token};
 pub use connection_properties::{ConnectionDefaults, ConnectionProperties, ConnectionUpdate, KurentoOptions};
-pub use model::Session;
+pub use model::{Session, SessionView};
 pub use properties::{SessionDefaults, SessionProperties};
 pub use store::{SessionStore, StoreError};

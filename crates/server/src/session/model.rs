@@ -7,7 +7,7 @@ use serde_json::Value;
 use super::connection::Connection;
 use super::properties::SessionProperties;
 use crate::recording::RecordingProperties;
-use crate::wire::{MediaMode, RecordingMode, VideoCodec};
+use crate::wire::{MediaMode, OutputMode, RecordingLayout, RecordingMode, VideoCodec};
 
 /// The exact key set of OpenVidu 2.32's Session object (`DEFAULT_JSON_SESSION`); Pro adds
 /// `mediaNode` (when requested at creation) and `mediaNodeId` (once placed).
@@ -26,6 +26,18 @@ pub const SESSION_KEYS: [&str; 13] = [
     "allowTranscoding",
     "connections",
 ];
+
+/// Which Session JSON to build.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct SessionView {
+    /// Also list connections nobody has joined with yet.
+    pub pending_connections: bool,
+    /// Show endpoint details (`?webRtcStats=true`).
+    pub webrtc_stats: bool,
+    /// Add the 2.13-2.15 keys `defaultOutputMode`, `defaultRecordingLayout` and
+    /// `defaultCustomLayout`, for requests on the 2.13 path family.
+    pub legacy_keys: bool,
+}
 
 #[derive(Debug, Clone)]
 pub struct Session {
@@ -62,13 +74,24 @@ impl Session {
     }
 
     /// The Session object. Pending connections are listed only when asked for.
-    pub fn to_json(&self, pending_connections: bool, webrtc_stats: bool) -> Value {
+    pub fn to_json(&self, view: SessionView) -> Value {
         let content: Vec<Value> = self
             .connections
             .values()
-            .filter(|c| pending_connections || c.is_active())
-            .map(|c| c.to_json(webrtc_stats))
+            .filter(|c| view.pending_connections || c.is_active())
+            .map(|c| c.to_json(view.webrtc_stats))
             .collect();
+        let recording = &self.props.default_recording;
+        let legacy = view.legacy_keys.then(|| {
+            let composed = recording.output_mode.is_composed();
+            let layout = recording.recording_layout.unwrap_or(RecordingLayout::BestFit);
+            LegacyRecordingKeys {
+                default_output_mode: recording.output_mode,
+                default_recording_layout: composed.then_some(layout),
+                default_custom_layout: (composed && layout == RecordingLayout::Custom)
+                    .then(|| recording.custom_layout.as_deref().unwrap_or("")),
+            }
+        });
         let json = SessionJson {
             id: &self.id,
             object: "session",
@@ -84,6 +107,7 @@ impl Session {
             media_node_id: self.media_node_id.as_deref(),
             forced_video_codec: self.props.forced_video_codec,
             allow_transcoding: self.props.allow_transcoding,
+            legacy,
             connections: Connections { number_of_elements: content.len(), content },
         };
         serde_json::to_value(json).expect("session JSON is always serializable")
@@ -109,7 +133,21 @@ struct SessionJson<'a> {
     media_node_id: Option<&'a str>,
     forced_video_codec: VideoCodec,
     allow_transcoding: bool,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    legacy: Option<LegacyRecordingKeys<'a>>,
     connections: Connections,
+}
+
+/// The 2.13-2.15 top-level recording defaults, which openvidu-node-client 2.14
+/// reads back when it fetches a session.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct LegacyRecordingKeys<'a> {
+    default_output_mode: OutputMode,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    default_recording_layout: Option<RecordingLayout>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    default_custom_layout: Option<&'a str>,
 }
 
 #[derive(Serialize)]
@@ -141,7 +179,7 @@ mod tests {
 
     #[test]
     fn session_json_has_the_13_documented_keys() {
-        let json = session(json!({})).to_json(false, false);
+        let json = session(json!({})).to_json(SessionView::default());
         let mut keys: Vec<_> = json.as_object().unwrap().keys().cloned().collect();
         keys.sort();
         let mut expected = SESSION_KEYS.to_vec();
@@ -153,7 +191,23 @@ mod tests {
 
     #[test]
     fn media_node_selector_is_echoed_as_an_object() {
-        let json = session(json!({"mediaNode": {"id": "media_1"}})).to_json(false, false);
+        let json = session(json!({"mediaNode": {"id": "media_1"}})).to_json(SessionView::default());
         assert_eq!(json["mediaNode"], json!({"id": "media_1"}));
+    }
+
+    #[test]
+    fn legacy_view_adds_the_2_13_recording_keys() {
+        let legacy = SessionView { legacy_keys: true, ..SessionView::default() };
+        let json = session(json!({"defaultRecordingProperties": {"recordingLayout": "CUSTOM", "customLayout": "l"}}))
+            .to_json(legacy);
+        assert_eq!(json["defaultOutputMode"], "COMPOSED");
+        assert_eq!(json["defaultRecordingLayout"], "CUSTOM");
+        assert_eq!(json["defaultCustomLayout"], "l");
+        let individual = session(json!({"defaultRecordingProperties": {"outputMode": "INDIVIDUAL"}})).to_json(legacy);
+        assert_eq!(individual["defaultOutputMode"], "INDIVIDUAL");
+        assert!(individual.get("defaultRecordingLayout").is_none());
+        let plain = session(json!({})).to_json(legacy);
+        assert!(plain.get("defaultCustomLayout").is_none());
+        assert_eq!(plain["defaultRecordingLayout"], "BEST_FIT");
     }
 }
