@@ -3,15 +3,12 @@
 //! The decoded credentials are compared in constant time, so response timing
 //! does not reveal how much of a guessed secret was right.
 
-use axum::extract::{Request, State};
+use axum::extract::Request;
 use axum::http::{HeaderMap, Method, StatusCode, header};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
 use base64::Engine;
 use subtle::ConstantTimeEq;
 
 use super::error::ApiError;
-use super::state::AppState;
 
 pub const USER: &str = "OPENVIDUAPP";
 
@@ -54,17 +51,15 @@ pub fn requires_auth(method: &Method, path: &str) -> bool {
         .any(|prefix| path == *prefix || path.strip_prefix(prefix).is_some_and(|rest| rest.starts_with('/')))
 }
 
-pub async fn require_basic_auth(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    if requires_auth(request.method(), request.uri().path())
-        && !state.credentials().accepts(authorization(request.headers()))
-    {
-        return ApiError::Message(
+/// Lets a request through when its path is public or its credentials are right.
+pub fn authenticate(credentials: &Credentials, request: &Request) -> Result<(), ApiError> {
+    if requires_auth(request.method(), request.uri().path()) && !credentials.accepts(authorization(request.headers())) {
+        return Err(ApiError::Message(
             StatusCode::UNAUTHORIZED,
             format!("Full authentication is required: HTTP Basic with user {USER} and the OpenVidu secret"),
-        )
-        .into_response();
+        ));
     }
-    next.run(request).await
+    Ok(())
 }
 
 fn authorization(headers: &HeaderMap) -> Option<&str> {

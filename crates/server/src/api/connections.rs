@@ -3,13 +3,12 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde_json::json;
 
 use super::body::JsonBody;
 use super::error::ApiError;
 use super::extract::{Flags, Ids};
 use super::guard::check_id;
-use super::respond::{no_content, ok_json};
+use super::respond::{Page, no_content, ok_json};
 use super::state::AppState;
 use crate::clock::now_ms;
 use crate::fields::Fields;
@@ -35,7 +34,7 @@ pub async fn create(
         .create_connection(&session_id, props, &state.public().ws_url, now_ms())
         .map_err(|_| ApiError::Empty(StatusCode::NOT_FOUND))?;
     tracing::info!(session = %session_id, connection = %connection.id, "connection created");
-    Ok(ok_json(connection.to_json(false)))
+    Ok(ok_json(connection.json(false)))
 }
 
 pub async fn list(
@@ -48,9 +47,8 @@ pub async fn list(
     let stats = flags.get("webRtcStats", false)?;
     let sessions = state.sessions();
     let session = sessions.session(&session_id).ok_or(ApiError::Empty(StatusCode::NOT_FOUND))?;
-    let content: Vec<_> =
-        session.connections.values().filter(|c| pending || c.is_active()).map(|c| c.to_json(stats)).collect();
-    Ok(ok_json(json!({"numberOfElements": content.len(), "content": content})))
+    let content = session.connections.values().filter(|c| pending || c.is_active()).map(|c| c.json(stats)).collect();
+    Ok(ok_json(Page::new(content)))
 }
 
 pub async fn get(
@@ -61,7 +59,7 @@ pub async fn get(
     let sessions = state.sessions();
     // OpenVidu answers a missing session with 400 here, and a missing connection with 404.
     let connection = sessions.connection(&session_id, &connection_id).map_err(missing_session_is_400)?;
-    Ok(ok_json(connection.to_json(false)))
+    Ok(ok_json(connection.json(false)))
 }
 
 pub async fn update(
@@ -80,7 +78,7 @@ pub async fn update(
     if changed {
         tracing::info!(session = %session_id, connection = %connection_id, ?update, "connection updated");
     }
-    Ok(ok_json(connection.to_json(false)))
+    Ok(ok_json(connection.json(false)))
 }
 
 pub async fn delete(

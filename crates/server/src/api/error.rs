@@ -2,12 +2,10 @@
 //!
 //! OpenVidu answers many 4xx with an empty body and others with a Spring-style
 //! JSON body `{timestamp, status, error, message, path}`. A handler only says
-//! which; [`fill_error_bodies`] writes the body, because only the middleware
-//! knows the request path the body must name.
+//! which; [`with_error_body`], called by the front door, writes the body,
+//! because only the middleware knows the request path the body must name.
 
-use axum::extract::Request;
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
@@ -65,25 +63,23 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Writes the JSON body of every [`ApiError::Message`] and logs the rejection.
-pub async fn fill_error_bodies(request: Request, next: Next) -> Response {
-    let path = request.uri().path().to_string();
-    let method = request.method().clone();
-    let mut response = next.run(request).await;
-    if let Some(PendingErrorBody(message)) = response.extensions_mut().remove::<PendingErrorBody>() {
-        let status = response.status();
-        tracing::warn!(%method, %path, status = status.as_u16(), %message, "request rejected");
-        let body = json!({
-            "timestamp": now_ms(),
-            "status": status.as_u16(),
-            "error": status.canonical_reason().unwrap_or(""),
-            "message": message,
-            "path": path,
-        });
-        let (mut parts, _) = response.into_parts();
-        parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        parts.headers.remove(header::CONTENT_LENGTH);
-        response = Response::from_parts(parts, axum::body::Body::from(body.to_string()));
-    }
-    response
+/// Writes the JSON body of an [`ApiError::Message`] response (naming the
+/// request path) and logs the rejection; other responses pass unchanged.
+pub fn with_error_body(mut response: Response, method: &Method, path: &str) -> Response {
+    let Some(PendingErrorBody(message)) = response.extensions_mut().remove::<PendingErrorBody>() else {
+        return response;
+    };
+    let status = response.status();
+    tracing::warn!(%method, %path, status = status.as_u16(), %message, "request rejected");
+    let body = json!({
+        "timestamp": now_ms(),
+        "status": status.as_u16(),
+        "error": status.canonical_reason().unwrap_or(""),
+        "message": message,
+        "path": path,
+    });
+    let (mut parts, _) = response.into_parts();
+    parts.headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    parts.headers.remove(header::CONTENT_LENGTH);
+    Response::from_parts(parts, axum::body::Body::from(body.to_string()))
 }

@@ -43,15 +43,14 @@ impl<S: Send + Sync> FromRequestParts<S> for Family {
     }
 }
 
-/// Boolean query flags such as `?pendingConnections=true`.
-pub struct Flags(Vec<(String, String)>);
+/// Boolean query flags such as `?pendingConnections=true`, parsed on demand.
+pub struct Flags(Option<String>);
 
 impl<S: Send + Sync> FromRequestParts<S> for Flags {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let query = parts.uri.query().unwrap_or("");
-        Ok(Flags(url::form_urlencoded::parse(query.as_bytes()).into_owned().collect()))
+        Ok(Flags(parts.uri.query().map(str::to_string)))
     }
 }
 
@@ -59,7 +58,11 @@ impl Flags {
     /// The value of flag `name`, `default` when absent. Accepts the spellings
     /// Spring accepts: true/false, on/off, yes/no, 1/0.
     pub fn get(&self, name: &str, default: bool) -> Result<bool, ApiError> {
-        let Some((_, value)) = self.0.iter().rev().find(|(key, _)| key == name) else { return Ok(default) };
+        let query = self.0.as_deref().unwrap_or("");
+        let Some((_, value)) = url::form_urlencoded::parse(query.as_bytes()).filter(|(key, _)| key == name).last()
+        else {
+            return Ok(default);
+        };
         match value.to_ascii_lowercase().as_str() {
             "true" | "on" | "yes" | "1" => Ok(true),
             "false" | "off" | "no" | "0" => Ok(false),
@@ -74,7 +77,7 @@ mod tests {
     use super::*;
 
     fn flags(query: &str) -> Flags {
-        Flags(url::form_urlencoded::parse(query.as_bytes()).into_owned().collect())
+        Flags(Some(query.to_string()))
     }
 
     #[test]

@@ -4,20 +4,9 @@
 //! segment, an encoded `/` or a control character is refused with a 400 that
 //! says which, before any handler runs.
 
-use axum::extract::Request;
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-
 use super::error::ApiError;
 
-pub async fn reject_traversal(request: Request, next: Next) -> Response {
-    if let Err(error) = check_path(request.uri().path()) {
-        return error.into_response();
-    }
-    next.run(request).await
-}
-
-fn check_path(path: &str) -> Result<(), ApiError> {
+pub fn check_path(path: &str) -> Result<(), ApiError> {
     for segment in path.split('/') {
         let lower = segment.to_ascii_lowercase();
         if lower.contains("%2f") || lower.contains("%5c") {
@@ -60,6 +49,10 @@ mod tests {
         assert!(check_path("/openvidu/api/sessions/%2e%2E/config").is_err());
         assert!(check_path("/openvidu/api/sessions/a%2Fb").is_err());
         assert!(check_path("/openvidu/api/sessions/a%5cb").is_err());
+        assert!(check_path("/openvidu/api/sessions/.%2e").is_err());
+        assert!(check_path("/openvidu/api/sessions/%2E").is_err());
+        assert!(check_path("/openvidu/api/sessions/...").is_ok(), "three dots is a name, not a dot segment");
+        assert!(check_path("/openvidu/api/sessions/a.b").is_ok());
     }
 
     #[test]

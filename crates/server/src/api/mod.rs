@@ -18,6 +18,7 @@ mod config;
 mod connections;
 mod error;
 mod extract;
+mod front_door;
 mod guard;
 mod health;
 mod recordings;
@@ -28,78 +29,82 @@ mod state;
 mod streams;
 mod tokens;
 
-use axum::extract::{DefaultBodyLimit, Request};
+use axum::extract::Request;
 use axum::http::StatusCode;
-use axum::middleware::{from_fn, from_fn_with_state};
+use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use axum::{Extension, Router};
 use tower_http::cors::CorsLayer;
 
-pub use auth::{Credentials, USER, require_basic_auth, requires_auth};
+pub use auth::{Credentials, USER, requires_auth};
 pub use body::MAX_BODY_BYTES;
 pub use error::ApiError;
+pub use front_door::front_door;
 pub use signal::Signal;
 pub use state::AppState;
 
 /// The whole HTTP surface of the master.
+///
+/// Routes are registered with their full paths rather than nested, so a
+/// request is matched once and its URI is never rewritten.
 pub fn router(state: AppState) -> Router {
-    let mut app = Router::new()
-        .nest("/openvidu/api", current_family())
-        .route("/openvidu/cdr", get(cdr::list).fallback(forbidden));
+    let mut app = current_family().route("/openvidu/cdr", get(cdr::list).fallback(forbidden));
     if state.config().support_deprecated_api {
-        app = app
-            .nest(
-                "/api",
-                resources().method_not_allowed_fallback(method_not_allowed).layer(Extension(extract::Family::Legacy)),
-            )
-            .merge(config_routes().method_not_allowed_fallback(method_not_allowed))
-            .route("/cdr", get(cdr::list).fallback(method_not_allowed));
+        app = app.merge(legacy_family()).route("/cdr", get(cdr::list).fallback(method_not_allowed));
     }
     app.fallback(not_found)
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .layer(from_fn_with_state(state.clone(), auth::require_basic_auth))
-        .layer(from_fn(guard::reject_traversal))
-        .layer(from_fn(error::fill_error_bodies))
+        .layer(from_fn_with_state(state.clone(), front_door::front_door))
         .layer(CorsLayer::permissive())
         .with_state(state)
 }
 
 /// `/openvidu/api/...`: resources, config, health and status.
 fn current_family() -> Router<AppState> {
-    resources()
-        .merge(config_routes())
-        .route("/health", get(health::health))
-        .route("/status", get(health::status))
+    const PREFIX: &str = "/openvidu/api";
+    resources(PREFIX)
+        .merge(config_routes(PREFIX))
+        .route("/openvidu/api/health", get(health::health))
+        .route("/openvidu/api/status", get(health::status))
         .method_not_allowed_fallback(forbidden)
 }
 
-/// Sessions, connections, streams, tokens, signals and recordings.
-fn resources() -> Router<AppState> {
-    Router::new()
-        .route("/sessions", post(sessions::create).get(sessions::list))
-        .route("/sessions/{session_id}", get(sessions::get).delete(sessions::delete))
-        .route("/sessions/{session_id}/connection", post(connections::create).get(connections::list))
-        .route(
-            "/sessions/{session_id}/connection/{connection_id}",
-            get(connections::get).patch(connections::update).delete(connections::delete),
-        )
-        .route("/sessions/{session_id}/stream/{stream_id}", axum::routing::delete(streams::delete))
-        .route("/tokens", post(tokens::create))
-        .route("/signal", post(signal::send))
-        .route("/recordings", get(recordings::list))
-        .route("/recordings/start", post(recordings::start))
-        .route("/recordings/stop/{recording_id}", post(recordings::stop))
-        .route("/recordings/{recording_id}", get(recordings::get).delete(recordings::delete))
+/// `/api/...` and `/config...`, marked so handlers can add the 2.13 keys.
+fn legacy_family() -> Router<AppState> {
+    resources("/api")
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(Extension(extract::Family::Legacy))
+        .merge(config_routes("").method_not_allowed_fallback(method_not_allowed))
 }
 
-fn config_routes() -> Router<AppState> {
+/// Sessions, connections, streams, tokens, signals and recordings under `prefix`.
+fn resources(prefix: &str) -> Router<AppState> {
+    let path = |tail: &str| format!("{prefix}{tail}");
     Router::new()
-        .route("/config", get(config::all))
-        .route("/config/openvidu-version", get(config::version))
-        .route("/config/openvidu-publicurl", get(config::public_url))
-        .route("/config/openvidu-recording", get(config::recording))
-        .route("/config/openvidu-recording-path", get(config::recording_path))
-        .route("/config/openvidu-cdr", get(config::cdr))
+        .route(&path("/sessions"), post(sessions::create).get(sessions::list))
+        .route(&path("/sessions/{session_id}"), get(sessions::get).delete(sessions::delete))
+        .route(&path("/sessions/{session_id}/connection"), post(connections::create).get(connections::list))
+        .route(
+            &path("/sessions/{session_id}/connection/{connection_id}"),
+            get(connections::get).patch(connections::update).delete(connections::delete),
+        )
+        .route(&path("/sessions/{session_id}/stream/{stream_id}"), axum::routing::delete(streams::delete))
+        .route(&path("/tokens"), post(tokens::create))
+        .route(&path("/signal"), post(signal::send))
+        .route(&path("/recordings"), get(recordings::list))
+        .route(&path("/recordings/start"), post(recordings::start))
+        .route(&path("/recordings/stop/{recording_id}"), post(recordings::stop))
+        .route(&path("/recordings/{recording_id}"), get(recordings::get).delete(recordings::delete))
+}
+
+fn config_routes(prefix: &str) -> Router<AppState> {
+    let path = |tail: &str| format!("{prefix}/config{tail}");
+    Router::new()
+        .route(&path(""), get(config::all))
+        .route(&path("/openvidu-version"), get(config::version))
+        .route(&path("/openvidu-publicurl"), get(config::public_url))
+        .route(&path("/openvidu-recording"), get(config::recording))
+        .route(&path("/openvidu-recording-path"), get(config::recording_path))
+        .route(&path("/openvidu-cdr"), get(config::cdr))
 }
 
 async fn forbidden(request: Request) -> ApiError {

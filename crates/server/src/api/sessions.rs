@@ -3,13 +3,12 @@
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
-use serde_json::json;
 
 use super::body::JsonBody;
 use super::error::ApiError;
 use super::extract::{Family, Flags, Ids};
 use super::guard::check_id;
-use super::respond::{no_content, ok_json};
+use super::respond::{Page, no_content, ok_json};
 use super::state::AppState;
 use crate::clock::now_ms;
 use crate::fields::Fields;
@@ -26,7 +25,7 @@ pub async fn create(
     match sessions.create_session(props, now_ms()) {
         Ok(session) => {
             tracing::info!(session = %session.id, "session created");
-            Ok(ok_json(session.to_json(SessionView { legacy_keys: family.is_legacy(), ..SessionView::default() })))
+            Ok(ok_json(session.json(SessionView { legacy_keys: family.is_legacy(), ..SessionView::default() })))
         }
         Err(StoreError::SessionExists) => Err(ApiError::Empty(StatusCode::CONFLICT)),
         Err(other) => unreachable!("create_session only fails with SessionExists, got {other:?}"),
@@ -36,8 +35,7 @@ pub async fn create(
 pub async fn list(State(state): State<AppState>, family: Family, flags: Flags) -> Result<Response, ApiError> {
     let view = view(family, &flags)?;
     let sessions = state.sessions();
-    let content: Vec<_> = sessions.sessions().map(|s| s.to_json(view)).collect();
-    Ok(ok_json(json!({"numberOfElements": content.len(), "content": content})))
+    Ok(ok_json(Page::new(sessions.sessions().map(|s| s.json(view)).collect())))
 }
 
 pub async fn get(
@@ -50,7 +48,7 @@ pub async fn get(
     let view = view(family, &flags)?;
     let sessions = state.sessions();
     let session = sessions.session(&session_id).ok_or(ApiError::Empty(StatusCode::NOT_FOUND))?;
-    Ok(ok_json(session.to_json(view)))
+    Ok(ok_json(session.json(view)))
 }
 
 fn view(family: Family, flags: &Flags) -> Result<SessionView, ApiError> {

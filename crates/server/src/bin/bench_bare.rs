@@ -1,7 +1,8 @@
 //! `plenum-bench-bare`: the baseline of `bench/rest.sh`.
 //!
 //! Serves the three benchmarked routes with handlers that return fixed bodies
-//! (the same bytes Plenum returns), behind Plenum's own authentication layer.
+//! (the same bytes Plenum returns), behind Plenum's own front-door layer (path
+//! guard, authentication, error bodies).
 //! Comparing it with the real master measures what Plenum's session logic
 //! costs on top of HTTP, routing and auth.
 
@@ -12,7 +13,7 @@ use axum::http::header;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{get, post};
 use clap::Parser;
-use plenum::api::{AppState, require_basic_auth};
+use plenum::api::{AppState, front_door};
 use plenum::clock::now_ms;
 use plenum::config::Config;
 use plenum::session::SessionStore;
@@ -46,7 +47,7 @@ async fn main() -> std::io::Result<()> {
         .route("/openvidu/api/sessions/{id}", get(json(session_body)))
         .route("/openvidu/api/sessions", post(json(post_body)))
         .route("/openvidu/api/sessions/{id}/connection", post(json(post_body)))
-        .layer(from_fn_with_state(state, require_basic_auth));
+        .layer(from_fn_with_state(state, front_door));
     let listener = tokio::net::TcpListener::bind(cli.listen).await?;
     eprintln!("bare baseline listening on {}", listener.local_addr()?);
     axum::serve(listener, app).await

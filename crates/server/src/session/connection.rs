@@ -1,7 +1,8 @@
 //! A connection: a seat in a session, pending until a client joins with its
 //! token, then active with the participant's details and streams.
 
-use serde::Serialize;
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
 use serde_json::Value;
 
 use super::connection_properties::{ConnectionProperties, KurentoOptions};
@@ -125,11 +126,12 @@ impl Connection {
         self.props.role
     }
 
-    /// The 24-key Connection object of the REST API.
-    pub fn to_json(&self, webrtc_stats: bool) -> Value {
+    /// The 24-key Connection object of the REST API, ready to serialize
+    /// without building an intermediate JSON tree.
+    pub fn json(&self, webrtc_stats: bool) -> ConnectionJson<'_> {
         let ipcam = self.props.ipcam.as_ref();
         let participant = self.participant.as_ref();
-        let json = ConnectionJson {
+        ConnectionJson {
             id: &self.id,
             object: "connection",
             status: if participant.is_some() { "active" } else { "pending" },
@@ -152,16 +154,20 @@ impl Connection {
             ip: participant.map(|p| p.ip.as_str()),
             platform: participant.map(|p| p.platform.as_str()),
             client_data: participant.map(|p| p.client_data.as_str()),
-            publishers: participant.map(|p| p.publishers.iter().map(|s| s.to_json(webrtc_stats)).collect()),
-            subscribers: participant.map(|p| p.subscribers.iter().map(|s| s.to_json(webrtc_stats)).collect()),
-        };
-        serde_json::to_value(json).expect("connection JSON is always serializable")
+            publishers: participant.map(|p| Streams { items: &p.publishers, webrtc_stats }),
+            subscribers: participant.map(|p| Streams { items: &p.subscribers, webrtc_stats }),
+        }
+    }
+
+    /// [`Connection::json`] as a JSON value.
+    pub fn to_json(&self, webrtc_stats: bool) -> Value {
+        serde_json::to_value(self.json(webrtc_stats)).expect("connection JSON is always serializable")
     }
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct ConnectionJson<'a> {
+pub struct ConnectionJson<'a> {
     id: &'a str,
     object: &'static str,
     status: &'static str,
@@ -185,58 +191,68 @@ struct ConnectionJson<'a> {
     ip: Option<&'a str>,
     platform: Option<&'a str>,
     client_data: Option<&'a str>,
-    publishers: Option<Vec<Value>>,
-    subscribers: Option<Vec<Value>>,
+    publishers: Option<Streams<'a, Publisher>>,
+    subscribers: Option<Streams<'a, Subscriber>>,
 }
 
-impl MediaOptions {
-    /// `audioActive` only with audio; the video fields only with video.
-    pub fn to_json(&self) -> Value {
-        let mut map = serde_json::Map::new();
-        map.insert("hasAudio".into(), self.has_audio.into());
+/// A list of publishers or subscribers, serialized in place.
+pub struct Streams<'a, T> {
+    items: &'a [T],
+    webrtc_stats: bool,
+}
+
+impl Serialize for Streams<'_, Publisher> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.items.iter().map(|p| StreamJson {
+            created_at: p.created_at,
+            stream_id: &p.stream_id,
+            media_options: Some(&p.media_options),
+            endpoint: self.webrtc_stats.then_some(&p.endpoint),
+        }))
+    }
+}
+
+impl Serialize for Streams<'_, Subscriber> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.items.iter().map(|s| StreamJson {
+            created_at: s.created_at,
+            stream_id: &s.stream_id,
+            media_options: None,
+            endpoint: self.webrtc_stats.then_some(&s.endpoint),
+        }))
+    }
+}
+
+/// A publisher (with `mediaOptions`) or a subscriber entry; endpoint details
+/// are merged in with `?webRtcStats=true`.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+struct StreamJson<'a> {
+    created_at: u64,
+    stream_id: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    media_options: Option<&'a MediaOptions>,
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    endpoint: Option<&'a EndpointStats>,
+}
+
+/// `audioActive` only with audio; the video fields only with video.
+impl Serialize for MediaOptions {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        map.serialize_entry("hasAudio", &self.has_audio)?;
         if self.has_audio {
-            map.insert("audioActive".into(), self.audio_active.into());
+            map.serialize_entry("audioActive", &self.audio_active)?;
         }
-        map.insert("hasVideo".into(), self.has_video.into());
+        map.serialize_entry("hasVideo", &self.has_video)?;
         if self.has_video {
-            map.insert("videoActive".into(), self.video_active.into());
-            map.insert("typeOfVideo".into(), self.type_of_video.clone().into());
-            map.insert("frameRate".into(), self.frame_rate.map_or(Value::Null, Value::from));
-            map.insert("videoDimensions".into(), self.video_dimensions.clone().into());
+            map.serialize_entry("videoActive", &self.video_active)?;
+            map.serialize_entry("typeOfVideo", &self.type_of_video)?;
+            map.serialize_entry("frameRate", &self.frame_rate)?;
+            map.serialize_entry("videoDimensions", &self.video_dimensions)?;
         }
-        map.insert("filter".into(), self.filter.clone());
-        Value::Object(map)
-    }
-}
-
-impl Publisher {
-    pub fn to_json(&self, webrtc_stats: bool) -> Value {
-        let mut map = serde_json::Map::new();
-        map.insert("createdAt".into(), self.created_at.into());
-        map.insert("streamId".into(), self.stream_id.clone().into());
-        map.insert("mediaOptions".into(), self.media_options.to_json());
-        if webrtc_stats {
-            merge(&mut map, &self.endpoint);
-        }
-        Value::Object(map)
-    }
-}
-
-impl Subscriber {
-    pub fn to_json(&self, webrtc_stats: bool) -> Value {
-        let mut map = serde_json::Map::new();
-        map.insert("createdAt".into(), self.created_at.into());
-        map.insert("streamId".into(), self.stream_id.clone().into());
-        if webrtc_stats {
-            merge(&mut map, &self.endpoint);
-        }
-        Value::Object(map)
-    }
-}
-
-fn merge(map: &mut serde_json::Map<String, Value>, stats: &EndpointStats) {
-    if let Ok(Value::Object(extra)) = serde_json::to_value(stats) {
-        map.extend(extra);
+        map.serialize_entry("filter", &self.filter)?;
+        map.end()
     }
 }
 

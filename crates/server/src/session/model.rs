@@ -1,7 +1,8 @@
 //! A session: its properties, its connections, and its Session JSON.
 
 use indexmap::IndexMap;
-use serde::Serialize;
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
 use serde_json::Value;
 
 use super::connection::Connection;
@@ -73,14 +74,9 @@ impl Session {
         self.connections.values().any(Connection::is_active)
     }
 
-    /// The Session object. Pending connections are listed only when asked for.
-    pub fn to_json(&self, view: SessionView) -> Value {
-        let content: Vec<Value> = self
-            .connections
-            .values()
-            .filter(|c| view.pending_connections || c.is_active())
-            .map(|c| c.to_json(view.webrtc_stats))
-            .collect();
+    /// The Session object, ready to serialize without building an intermediate
+    /// JSON tree. Pending connections are listed only when asked for.
+    pub fn json(&self, view: SessionView) -> SessionJson<'_> {
         let recording = &self.props.default_recording;
         let legacy = view.legacy_keys.then(|| {
             let composed = recording.output_mode.is_composed();
@@ -92,7 +88,7 @@ impl Session {
                     .then(|| recording.custom_layout.as_deref().unwrap_or("")),
             }
         });
-        let json = SessionJson {
+        SessionJson {
             id: &self.id,
             object: "session",
             session_id: &self.id,
@@ -101,22 +97,30 @@ impl Session {
             broadcasting: self.broadcasting,
             media_mode: self.props.media_mode,
             recording_mode: self.props.recording_mode,
-            default_recording_properties: &self.props.default_recording,
+            default_recording_properties: recording,
             custom_session_id: &self.props.custom_session_id,
             media_node: self.props.media_node.as_deref().map(|id| MediaNodeRef { id }),
             media_node_id: self.media_node_id.as_deref(),
             forced_video_codec: self.props.forced_video_codec,
             allow_transcoding: self.props.allow_transcoding,
             legacy,
-            connections: Connections { number_of_elements: content.len(), content },
-        };
-        serde_json::to_value(json).expect("session JSON is always serializable")
+            connections: ConnectionsJson { session: self, view },
+        }
+    }
+
+    /// [`Session::json`] as a JSON value.
+    pub fn to_json(&self, view: SessionView) -> Value {
+        serde_json::to_value(self.json(view)).expect("session JSON is always serializable")
+    }
+
+    fn listed_connections(&self, view: SessionView) -> impl Iterator<Item = &Connection> {
+        self.connections.values().filter(move |c| view.pending_connections || c.is_active())
     }
 }
 
 #[derive(Serialize)]
 #[serde(rename_all = "camelCase")]
-struct SessionJson<'a> {
+pub struct SessionJson<'a> {
     id: &'a str,
     object: &'static str,
     session_id: &'a str,
@@ -135,7 +139,7 @@ struct SessionJson<'a> {
     allow_transcoding: bool,
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     legacy: Option<LegacyRecordingKeys<'a>>,
-    connections: Connections,
+    connections: ConnectionsJson<'a>,
 }
 
 /// The 2.13-2.15 top-level recording defaults, which openvidu-node-client 2.14
@@ -155,11 +159,28 @@ struct MediaNodeRef<'a> {
     id: &'a str,
 }
 
-#[derive(Serialize)]
-#[serde(rename_all = "camelCase")]
-struct Connections {
-    number_of_elements: usize,
-    content: Vec<Value>,
+/// `{numberOfElements, content}`, serialized in place.
+struct ConnectionsJson<'a> {
+    session: &'a Session,
+    view: SessionView,
+}
+
+impl Serialize for ConnectionsJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry("numberOfElements", &self.session.listed_connections(self.view).count())?;
+        map.serialize_entry("content", &ConnectionList(self))?;
+        map.end()
+    }
+}
+
+struct ConnectionList<'a, 'b>(&'b ConnectionsJson<'a>);
+
+impl Serialize for ConnectionList<'_, '_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let ConnectionsJson { session, view } = self.0;
+        serializer.collect_seq(session.listed_connections(*view).map(|c| c.json(view.webrtc_stats)))
+    }
 }
 
 #[cfg(test)]

@@ -63,6 +63,10 @@ impl SessionProperties {
 }
 
 fn legacy_recording_defaults(fields: &Fields) -> Result<RecordingProperties, BadField> {
+    const LEGACY_KEYS: [&str; 3] = ["defaultOutputMode", "defaultRecordingLayout", "defaultCustomLayout"];
+    if LEGACY_KEYS.iter().all(|key| fields.value(key).is_none()) {
+        return Ok(RecordingProperties::default());
+    }
     let mut legacy = serde_json::Map::new();
     if let Some(mode) = fields.choice::<OutputMode>("defaultOutputMode")? {
         legacy.insert("outputMode".into(), mode.as_str().into());

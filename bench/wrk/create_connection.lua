@@ -1,0 +1,4 @@
+-- wrk scenario: POST /openvidu/api/sessions/bench/connection with body {} (the URL path is given on the wrk command line).
+local dir = debug.getinfo(1, "S").source:match("^@(.*/)") or "./"
+local common = dofile(dir .. "common.lua")
+common.configure("POST", "{}")
