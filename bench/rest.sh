@@ -192,7 +192,8 @@ for f in session new-session connection; do
 done
 
 # ---------------------------------------------------------------- measuring
-SCENARIOS=(get_session create_session create_connection)
+# ONLY="get_session ..." measures a subset (for quick optimisation loops).
+read -r -a SCENARIOS <<<"${ONLY:-get_session create_session create_connection}"
 declare -A SCENARIO_PATH=(
     [get_session]=/openvidu/api/sessions/bench
     [create_session]=/openvidu/api/sessions

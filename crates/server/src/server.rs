@@ -67,7 +67,7 @@ pub async fn start(config: Config) -> Result<RunningServer, ServeError> {
 
     let status = ServerStatus::started(now_ms());
     let state = AppState::new(config, public.clone(), SessionStore::new(IdGenerator::from_os()), status);
-    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let app = router(state.clone()).into_make_service();
     let handle = Handle::new();
     let (tls_fingerprint, tls_certificate_pem) = match &tls {
         Some(m) => (Some(m.fingerprint.clone()), Some(m.certificate_pem.clone())),

@@ -14,6 +14,7 @@
 mod auth;
 mod body;
 mod cdr;
+mod certificate;
 mod config;
 mod connections;
 mod error;
@@ -48,9 +49,14 @@ pub use state::AppState;
 /// Routes are registered with their full paths rather than nested, so a
 /// request is matched once and its URI is never rewritten.
 pub fn router(state: AppState) -> Router {
-    let mut app = current_family().route("/openvidu/cdr", get(cdr::list).fallback(forbidden));
+    let mut app = current_family()
+        .route("/openvidu/cdr", get(cdr::list).fallback(forbidden))
+        .route("/openvidu/accept-certificate", get(certificate::accept));
     if state.config().support_deprecated_api {
-        app = app.merge(legacy_family()).route("/cdr", get(cdr::list).fallback(method_not_allowed));
+        app = app
+            .merge(legacy_family())
+            .route("/cdr", get(cdr::list).fallback(method_not_allowed))
+            .route("/accept-certificate", get(certificate::accept));
     }
     app.fallback(not_found)
         .layer(from_fn_with_state(state.clone(), front_door::front_door))
