@@ -62,3 +62,15 @@ async fn cdr_lists_the_files_of_the_cdr_directory() {
     }
     server.stop().await;
 }
+
+#[tokio::test]
+async fn accept_certificate_page_is_public() {
+    let server = start(&[]).await;
+    for path in ["/openvidu/accept-certificate", "/accept-certificate"] {
+        let reply = server.raw("GET", path, None, None).await;
+        assert_eq!(reply.status, 200, "{path}");
+        assert!(reply.text.contains("Certificate accepted"), "{path}");
+        assert!(reply.headers["content-type"].to_str().unwrap().starts_with("text/html"));
+    }
+    server.stop().await;
+}
