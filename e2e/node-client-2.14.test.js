@@ -7,6 +7,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPlenum, tempDir, testWithServerLog } from './lib/plenum.js';
 import { loadClientWithRecorder } from './lib/requests.js';
+import { callsSince as callsSinceIn, recordingCallsAnswer501, rejectsWithStatus } from './lib/assertions.js';
 
 // Plenum's certificate is self-signed; the client has no option for that.
 process.env.NODE_TLS_REJECT_UNAUTHORIZED = '0';
@@ -33,15 +34,8 @@ after(async () => {
   }
 });
 
-async function rejectsWithStatus(promise, status) {
-  await assert.rejects(promise, (error) => {
-    assert.ok(error instanceof Error, `expected an Error, got ${error}`);
-    assert.equal(error.message, status);
-    return true;
-  });
-}
 
-const callsSince = (mark) => calls.slice(mark).map((c) => `${c.method} ${c.path} ${c.status}`);
+const callsSince = (mark) => callsSinceIn(calls, mark);
 
 const tokenPattern = (sessionId) =>
   new RegExp(`^wss://127\\.0\\.0\\.1:${plenum.port}\\?sessionId=${sessionId}&token=tok_[A-Za-z0-9]+$`);
@@ -263,11 +257,7 @@ it('close() removes the session; closing again is 404', async () => {
 });
 
 it('recording API with OPENVIDU_RECORDING=false answers 501', async () => {
-  await rejectsWithStatus(ov.listRecordings(), '501');
-  await rejectsWithStatus(ov.getRecording('x'), '501');
-  await rejectsWithStatus(ov.startRecording(full.sessionId), '501');
-  await rejectsWithStatus(ov.stopRecording('x'), '501');
-  await rejectsWithStatus(ov.deleteRecording('x'), '501');
+  await recordingCallsAnswer501(ov, full.sessionId);
 });
 
 it('recording API with OPENVIDU_RECORDING=true: empty list, 404 for unknown ids, 406 without participants', async () => {

@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { startPlenum, tempDir, testWithServerLog } from './lib/plenum.js';
 import { loadClientWithRecorder } from './lib/requests.js';
+import { callsSince as callsSinceIn, recordingCallsAnswer501, rejectsWithStatus } from './lib/assertions.js';
 
 const { client, calls } = loadClientWithRecorder('openvidu-node-client');
 const { OpenVidu, MediaMode, RecordingMode, OpenViduRole, ConnectionType, VideoCodec, RecordingLayout, Recording } =
@@ -31,17 +32,8 @@ after(async () => {
 /** The JSON view of a value: drops `undefined` keys the client leaves around. */
 const plain = (value) => JSON.parse(JSON.stringify(value));
 
-/** The client rejects with `new Error('<http status>')`. */
-async function rejectsWithStatus(promise, status) {
-  await assert.rejects(promise, (error) => {
-    assert.ok(error instanceof Error, `expected an Error, got ${error}`);
-    assert.equal(error.message, status);
-    return true;
-  });
-}
 
-/** The calls the client made since `mark` (an index into `calls`). */
-const callsSince = (mark) => calls.slice(mark).map((c) => `${c.method} ${c.path} ${c.status}`);
+const callsSince = (mark) => callsSinceIn(calls, mark);
 
 function assertRecentTimestamp(value, from, to) {
   assert.equal(typeof value, 'number');
@@ -345,11 +337,7 @@ it('close() removes the session; closing again is 404', async () => {
 });
 
 it('recording API with OPENVIDU_RECORDING=false answers 501', async () => {
-  await rejectsWithStatus(ov.listRecordings(), '501');
-  await rejectsWithStatus(ov.getRecording('x'), '501');
-  await rejectsWithStatus(ov.startRecording(full.sessionId), '501');
-  await rejectsWithStatus(ov.stopRecording('x'), '501');
-  await rejectsWithStatus(ov.deleteRecording('x'), '501');
+  await recordingCallsAnswer501(ov, full.sessionId);
 });
 
 it('recording API with OPENVIDU_RECORDING=true: empty list, 404 for unknown ids, 406 without participants', async () => {

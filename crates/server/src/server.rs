@@ -2,8 +2,10 @@
 //! background sweeps, until asked to stop.
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Router;
 use axum_server::Handle;
 use axum_server::tls_rustls::RustlsConfig;
 use tokio::task::JoinHandle;
@@ -38,7 +40,7 @@ pub struct RunningServer {
     /// PEM of the TLS certificate, when TLS is on.
     pub tls_certificate_pem: Option<String>,
     pub state: AppState,
-    handle: Handle<SocketAddr>,
+    stop: StopSignal,
     server: JoinHandle<std::io::Result<()>>,
     background: Vec<JoinHandle<()>>,
 }
@@ -67,27 +69,70 @@ pub async fn start(config: Config) -> Result<RunningServer, ServeError> {
 
     let status = ServerStatus::started(now_ms());
     let state = AppState::new(config, public.clone(), SessionStore::new(IdGenerator::from_os()), status);
-    let app = router(state.clone()).into_make_service();
-    let handle = Handle::new();
+    let stop = StopSignal::new();
     let (tls_fingerprint, tls_certificate_pem) = match &tls {
         Some(m) => (Some(m.fingerprint.clone()), Some(m.certificate_pem.clone())),
         None => (None, None),
     };
-    let server = match tls {
-        Some(material) => {
-            let rustls = RustlsConfig::from_config(material.server_config);
-            let server = axum_server::from_tcp_rustls(listener, rustls)?.handle(handle.clone());
-            tokio::spawn(server.serve(app))
-        }
-        None => {
-            let server = axum_server::from_tcp(listener)?.handle(handle.clone());
-            tokio::spawn(server.serve(app))
-        }
-    };
-    handle.listening().await;
+    let server = serve_http(listener, router(state.clone()), tls.map(|m| m.server_config), stop.clone())?;
     let background = vec![tokio::spawn(run_session_garbage_collector(state.clone()))];
     tracing::info!(listen = %local_addr, public_url = %public.http_url, "Plenum master listening");
-    Ok(RunningServer { local_addr, public, tls_fingerprint, tls_certificate_pem, state, handle, server, background })
+    Ok(RunningServer { local_addr, public, tls_fingerprint, tls_certificate_pem, state, stop, server, background })
+}
+
+/// Tells a server started by [`serve_http`] to stop accepting and finish.
+#[derive(Clone)]
+pub struct StopSignal(tokio::sync::watch::Sender<bool>);
+
+impl StopSignal {
+    pub fn new() -> Self {
+        Self(tokio::sync::watch::channel(false).0)
+    }
+
+    pub fn stop(&self) {
+        self.0.send_replace(true);
+    }
+
+    async fn stopped(self) {
+        let mut receiver = self.0.subscribe();
+        let _ = receiver.wait_for(|stopped| *stopped).await;
+    }
+}
+
+impl Default for StopSignal {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// Serves `app` on a listening socket with Plenum's HTTP stack: axum's own
+/// server (hyper HTTP/1.1) for plain HTTP, axum-server with rustls for HTTPS.
+/// The REST benchmark's baseline is served by this same function.
+pub fn serve_http(
+    listener: std::net::TcpListener,
+    app: Router,
+    tls: Option<Arc<rustls::ServerConfig>>,
+    stop: StopSignal,
+) -> std::io::Result<JoinHandle<std::io::Result<()>>> {
+    Ok(match tls {
+        Some(config) => {
+            let handle = Handle::new();
+            let server =
+                axum_server::from_tcp_rustls(listener, RustlsConfig::from_config(config))?.handle(handle.clone());
+            tokio::spawn(async move {
+                let stopper = handle.clone();
+                tokio::spawn(async move {
+                    stop.stopped().await;
+                    stopper.graceful_shutdown(Some(GRACE));
+                });
+                server.serve(app.into_make_service()).await
+            })
+        }
+        None => {
+            let listener = tokio::net::TcpListener::from_std(listener)?;
+            tokio::spawn(async move { axum::serve(listener, app).with_graceful_shutdown(stop.stopped()).await })
+        }
+    })
 }
 
 impl RunningServer {
@@ -96,10 +141,16 @@ impl RunningServer {
         for task in &self.background {
             task.abort();
         }
-        self.handle.graceful_shutdown(Some(GRACE));
-        match self.server.await {
-            Ok(result) => result.map_err(ServeError::Io),
-            Err(join) => Err(ServeError::Io(std::io::Error::other(join))),
+        self.stop.stop();
+        let mut server = self.server;
+        match tokio::time::timeout(GRACE, &mut server).await {
+            Ok(Ok(result)) => result.map_err(ServeError::Io),
+            Ok(Err(join)) => Err(ServeError::Io(std::io::Error::other(join))),
+            Err(_) => {
+                tracing::warn!("in-flight requests did not finish within {GRACE:?}; closing them");
+                server.abort();
+                Ok(())
+            }
         }
     }
 }

@@ -17,6 +17,11 @@ pub fn ok_json(value: impl Serialize) -> Response {
     }
 }
 
+/// 200 with JSON already serialized.
+pub fn json_bytes(body: bytes::Bytes) -> Response {
+    ([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response()
+}
+
 pub fn no_content() -> Response {
     StatusCode::NO_CONTENT.into_response()
 }

@@ -8,7 +8,7 @@ use super::body::JsonBody;
 use super::error::ApiError;
 use super::extract::{Family, Flags, Ids};
 use super::guard::check_id;
-use super::respond::{Page, no_content, ok_json};
+use super::respond::{Page, json_bytes, no_content, ok_json};
 use super::state::AppState;
 use crate::clock::now_ms;
 use crate::fields::Fields;
@@ -48,7 +48,7 @@ pub async fn get(
     let view = view(family, &flags)?;
     let sessions = state.sessions();
     let session = sessions.session(&session_id).ok_or(ApiError::Empty(StatusCode::NOT_FOUND))?;
-    Ok(ok_json(session.json(view)))
+    Ok(json_bytes(session.json_bytes(view)))
 }
 
 fn view(family: Family, flags: &Flags) -> Result<SessionView, ApiError> {

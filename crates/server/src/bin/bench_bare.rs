@@ -1,6 +1,7 @@
 //! `plenum-bench-bare`: the baseline of `bench/rest.sh`.
 //!
-//! Serves the three benchmarked routes with handlers that return fixed bodies
+//! Serves the three benchmarked routes, through Plenum's own HTTP stack
+//! ([`serve_http`]), with handlers that return fixed bodies
 //! (the same bytes Plenum returns), behind Plenum's own front-door layer (path
 //! guard, authentication, error bodies).
 //! Comparing it with the real master measures what Plenum's session logic
@@ -16,6 +17,7 @@ use clap::Parser;
 use plenum::api::{AppState, front_door};
 use plenum::clock::now_ms;
 use plenum::config::Config;
+use plenum::server::{StopSignal, serve_http};
 use plenum::session::SessionStore;
 use plenum::session::ids::IdGenerator;
 use plenum::status::ServerStatus;
@@ -48,7 +50,9 @@ async fn main() -> std::io::Result<()> {
         .route("/openvidu/api/sessions", post(json(post_body)))
         .route("/openvidu/api/sessions/{id}/connection", post(json(post_body)))
         .layer(from_fn_with_state(state, front_door));
-    let listener = tokio::net::TcpListener::bind(cli.listen).await?;
+    let listener = std::net::TcpListener::bind(cli.listen)?;
+    listener.set_nonblocking(true)?;
     eprintln!("bare baseline listening on {}", listener.local_addr()?);
-    axum::serve(listener, app).await
+    let server = serve_http(listener, app, None, StopSignal::new())?;
+    server.await.map_err(std::io::Error::other)?
 }

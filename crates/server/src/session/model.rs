@@ -1,5 +1,8 @@
 //! A session: its properties, its connections, and its Session JSON.
 
+use std::cell::OnceCell;
+
+use bytes::Bytes;
 use indexmap::IndexMap;
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
@@ -53,6 +56,11 @@ pub struct Session {
     pub media_node_id: Option<String>,
     /// Since when the session has had no participants; `None` while it has some.
     pub empty_since: Option<u64>,
+    /// Serialized Session JSON per view (without `webRtcStats`), filled on
+    /// first read. Applications poll `GET /sessions/{id}`, and the JSON only
+    /// changes when the session does. The store hands out `&mut Session`
+    /// only through a method that clears this, so it is never stale.
+    json_cache: [OnceCell<Bytes>; 4],
 }
 
 impl Session {
@@ -66,7 +74,27 @@ impl Session {
             broadcasting: false,
             media_node_id: None,
             empty_since: Some(now),
+            json_cache: Default::default(),
         }
+    }
+
+    /// Forgets the cached JSON; called whenever the session may change.
+    pub(super) fn invalidate_json(&mut self) {
+        self.json_cache = Default::default();
+    }
+
+    /// The serialized Session JSON, from the cache when the view allows it.
+    pub fn json_bytes(&self, view: SessionView) -> Bytes {
+        let serialize = || {
+            let mut body = Vec::with_capacity(1024);
+            serde_json::to_writer(&mut body, &self.json(view)).expect("session JSON is always serializable");
+            Bytes::from(body)
+        };
+        if view.webrtc_stats {
+            return serialize();
+        }
+        let slot = usize::from(view.pending_connections) | usize::from(view.legacy_keys) << 1;
+        self.json_cache[slot].get_or_init(serialize).clone()
     }
 
     /// A session is active while at least one participant is connected.
@@ -214,6 +242,23 @@ mod tests {
     fn media_node_selector_is_echoed_as_an_object() {
         let json = session(json!({"mediaNode": {"id": "media_1"}})).to_json(SessionView::default());
         assert_eq!(json["mediaNode"], json!({"id": "media_1"}));
+    }
+
+    #[test]
+    fn cached_json_follows_changes_made_through_invalidation() {
+        let mut session = session(json!({}));
+        let view = SessionView::default();
+        let before = session.json_bytes(view);
+        assert_eq!(serde_json::from_slice::<Value>(&before).unwrap(), session.to_json(view));
+        assert_eq!(session.json_bytes(view), before, "served from the cache");
+        session.invalidate_json();
+        session.recording = true;
+        let after: Value = serde_json::from_slice(&session.json_bytes(view)).unwrap();
+        assert_eq!(after["recording"], true);
+        let legacy = SessionView { legacy_keys: true, ..view };
+        assert!(
+            serde_json::from_slice::<Value>(&session.json_bytes(legacy)).unwrap().get("defaultOutputMode").is_some()
+        );
     }
 
     #[test]

@@ -63,6 +63,14 @@ impl SessionStore {
         self.sessions.get(id)
     }
 
+    /// The only way to a `&mut Session`: it clears the session's cached JSON
+    /// first, so whatever the caller changes is seen by the next read.
+    pub fn session_mut(&mut self, id: &str) -> Option<&mut Session> {
+        let session = self.sessions.get_mut(id)?;
+        session.invalidate_json();
+        Some(session)
+    }
+
     pub fn sessions(&self) -> impl Iterator<Item = &Session> {
         self.sessions.values()
     }
@@ -104,7 +112,7 @@ impl SessionStore {
             ice_servers,
             participant: None,
         };
-        let session = self.sessions.get_mut(session_id).expect("checked above");
+        let session = self.session_mut(session_id).expect("checked above");
         Ok(session.connections.entry(connection_id).or_insert(connection))
     }
 
@@ -122,7 +130,7 @@ impl SessionStore {
         connection_id: &str,
         update: &ConnectionUpdate,
     ) -> Result<(&Connection, bool), StoreError> {
-        let session = self.sessions.get_mut(session_id).ok_or(StoreError::SessionNotFound)?;
+        let session = self.session_mut(session_id).ok_or(StoreError::SessionNotFound)?;
         let connection = session.connections.get_mut(connection_id).ok_or(StoreError::ConnectionNotFound)?;
         let mut changed = false;
         if let (Some(role), Some(current)) = (update.role, connection.props.role) {
@@ -138,7 +146,7 @@ impl SessionStore {
 
     /// Removes a connection; for a pending one this invalidates its token.
     pub fn remove_connection(&mut self, session_id: &str, connection_id: &str) -> Result<Connection, StoreError> {
-        let session = self.sessions.get_mut(session_id).ok_or(StoreError::SessionNotFound)?;
+        let session = self.session_mut(session_id).ok_or(StoreError::SessionNotFound)?;
         let removed = session.connections.shift_remove(connection_id).ok_or(StoreError::ConnectionNotFound)?;
         Ok(removed)
     }
@@ -227,7 +235,7 @@ mod tests {
     }
 
     fn activate(store: &mut SessionStore, sid: &str, cid: &str, now: u64) {
-        let session = store.sessions.get_mut(sid).unwrap();
+        let session = store.session_mut(sid).unwrap();
         session.connections.get_mut(cid).unwrap().participant = Some(Participant {
             active_at: now,
             location: "unknown".into(),
@@ -322,6 +330,29 @@ mod tests {
         activate(&mut store, "busy", &cid, 1_500);
         assert_eq!(store.idle_sessions(6_000, 3_000), vec!["old".to_string()]);
         assert!(store.idle_sessions(4_000, 3_000).is_empty(), "exactly at the threshold is not over it");
+    }
+
+    #[test]
+    fn every_mutation_is_seen_by_the_next_json_read() {
+        use crate::session::model::SessionView;
+        let mut store = store();
+        store.create_session(session_props(json!({"customSessionId": "room"})), 1).unwrap();
+        let pending = SessionView { pending_connections: true, ..SessionView::default() };
+        let count = |store: &SessionStore| {
+            let bytes = store.session("room").unwrap().json_bytes(pending);
+            serde_json::from_slice::<serde_json::Value>(&bytes).unwrap()["connections"]["numberOfElements"]
+                .as_u64()
+                .unwrap()
+        };
+        assert_eq!(count(&store), 0);
+        let cid = store.create_connection("room", connection_props(json!({})), "ws://h", 1).unwrap().id.clone();
+        assert_eq!(count(&store), 1);
+        store.update_connection("room", &cid, &ConnectionUpdate { role: Some(Role::Moderator), record: None }).unwrap();
+        let bytes = store.session("room").unwrap().json_bytes(pending);
+        let json: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+        assert_eq!(json["connections"]["content"][0]["role"], "MODERATOR");
+        store.remove_connection("room", &cid).unwrap();
+        assert_eq!(count(&store), 0);
     }
 
     #[test]
