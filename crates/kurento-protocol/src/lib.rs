@@ -1,0 +1,16 @@
+//! The Kurento JSON-RPC protocol, as spoken between Plenum's master and its
+//! media nodes (and by stock kurento-client libraries).
+//!
+//! Pure parts: [`jsonrpc`] framing, [`method`] calls and their parameter
+//! checks, [`error`] codes, [`object_id`] formats and [`event`] envelopes.
+
+pub mod error;
+pub mod event;
+pub mod jsonrpc;
+pub mod method;
+pub mod object_id;
+
+pub use error::{ErrorCode, RpcError};
+pub use event::Event;
+pub use jsonrpc::{Id, Incoming, Malformed};
+pub use method::Call;
