@@ -1,0 +1,4 @@
+//! The control plane: the Kurento object model and its rules, free of I/O.
+
+pub mod classes;
+pub mod registry;
