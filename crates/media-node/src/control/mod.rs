@@ -2,3 +2,4 @@
 
 pub mod classes;
 pub mod registry;
+pub mod server_manager;
