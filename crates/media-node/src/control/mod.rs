@@ -1,5 +1,6 @@
 //! The control plane: the Kurento object model and its rules, free of I/O.
 
+pub mod binding;
 pub mod classes;
 pub mod links;
 pub mod registry;
