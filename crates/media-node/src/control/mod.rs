@@ -3,5 +3,6 @@
 pub mod binding;
 pub mod classes;
 pub mod links;
+pub mod plane;
 pub mod registry;
 pub mod server_manager;

@@ -28,6 +28,8 @@ pub struct MediaObject {
     /// Sessions holding a reference.
     pub refs: BTreeSet<String>,
     pub children: Vec<String>,
+    /// `addTag`/`getTag`/`removeTag`/`getTags`.
+    pub tags: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone)]
@@ -178,6 +180,7 @@ impl Registry {
             properties: Map::new(),
             refs: BTreeSet::from([session.to_string()]),
             children: Vec::new(),
+            tags: Default::default(),
         };
         if let Some(parent) = &parent {
             self.objects.get_mut(parent).expect("checked").children.push(id.clone());
@@ -285,6 +288,11 @@ impl Registry {
         }
         object.properties.insert(property.name.to_string(), value.clone());
         Ok(())
+    }
+
+    /// Mutable access for operations that change an object (tags).
+    pub fn object_mut(&mut self, id: &str) -> Result<&mut MediaObject, RpcError> {
+        self.objects.get_mut(id).ok_or_else(|| not_found(id))
     }
 
     // ---------------------------------------------------------------- events
