@@ -6,3 +6,4 @@ pub mod links;
 pub mod plane;
 pub mod registry;
 pub mod server_manager;
+pub mod transaction;

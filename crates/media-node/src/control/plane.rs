@@ -61,6 +61,8 @@ pub enum Reply {
     Now(Result<Value, RpcError>),
     /// Ask the media layer, then pass its answer to [`ControlPlane::media_answered`].
     Media { session: String, request: MediaRequest },
+    /// Run the batch step by step through [`ControlPlane::handle`], then send its `finish()`.
+    Transaction(super::transaction::TransactionRun),
 }
 
 /// Everything one request produced.
@@ -118,6 +120,11 @@ impl ControlPlane {
             Ok(call) => call,
             Err(error) => return Handled::now(Err(error)),
         };
+        if !matches!(call, Call::Transaction { .. }) {
+            if let Err(error) = super::transaction::reject_stray_references(params) {
+                return Handled::now(Err(error));
+            }
+        }
         let named = kurento_protocol::method::session_id_of(params);
         if let Call::Ping { .. } = call {
             let session = named.or_else(|| self.bindings.session_of(socket)).map(str::to_string);
@@ -250,10 +257,10 @@ impl ControlPlane {
                 self.after_destroy(destroyed, now, &mut handled);
                 handled
             }
-            Call::Transaction { .. } => Handled::now(Err(RpcError::new(
-                ErrorCode::NotImplemented,
-                "'transaction' must be run by the transport, which awaits media steps",
-            ))),
+            Call::Transaction { operations } => {
+                let run = super::transaction::TransactionRun::new(operations, session);
+                Handled { reply: Reply::Transaction(run), commands: Vec::new(), events: Vec::new() }
+            }
         }
     }
 

@@ -324,3 +324,29 @@ fn tags_round_trip() {
         40110
     );
 }
+
+#[test]
+fn transactions_run_step_by_step_through_handle() {
+    let mut plane = ControlPlane::new("t");
+    let handled = call(
+        &mut plane,
+        1,
+        "transaction",
+        json!({"operations": [
+            {"jsonrpc": "2.0", "id": 0, "method": "create", "params": {"type": "MediaPipeline"}},
+            {"jsonrpc": "2.0", "id": 1, "method": "create", "params": {"type": "PassThrough", "constructorParams": {"mediaPipeline": "newref:0"}}},
+        ]}),
+    );
+    let Reply::Transaction(mut run) = handled.reply else { panic!("expected a transaction") };
+    while let Some(step) = run.next_step() {
+        let inner = plane.handle(1, &step.method, Some(&step.params), 1_000, &SYSTEM);
+        let Reply::Now(outcome) = inner.reply else { panic!("no media step here") };
+        run.record(step.id, outcome);
+    }
+    let result = run.finish();
+    let pipeline = result["value"][0]["result"]["value"].as_str().unwrap();
+    let passthrough = result["value"][1]["result"]["value"].as_str().unwrap();
+    assert!(passthrough.starts_with(pipeline));
+    let stray = call(&mut plane, 1, "describe", json!({"object": "newref:0"}));
+    assert_eq!(err(&stray).code, 40109);
+}
