@@ -4,12 +4,14 @@
 //! Pure parts: [`jsonrpc`] framing, [`method`] calls and their parameter
 //! checks, [`error`] codes, [`object_id`] formats and [`event`] envelopes.
 
+pub mod client;
 pub mod error;
 pub mod event;
 pub mod jsonrpc;
 pub mod method;
 pub mod object_id;
 
+pub use client::{ClientError, ClientOptions, ConnectionState, KurentoClient};
 pub use error::{ErrorCode, RpcError};
 pub use event::Event;
 pub use jsonrpc::{Id, Incoming, Malformed};
