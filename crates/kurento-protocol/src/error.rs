@@ -107,6 +107,12 @@ impl RpcError {
         Self { code: code.code(), message: message.into(), data }
     }
 
+    /// 40001 in Kurento's wording for a missing or mistyped parameter:
+    /// `'<param>' parameter should be a <type>`.
+    pub fn marshall(param: &str, expected: &str) -> Self {
+        Self::new(ErrorCode::MarshallError, format!("'{param}' parameter should be a {expected}"))
+    }
+
     pub fn kind(&self) -> Option<ErrorCode> {
         ErrorCode::from_code(self.code)
     }

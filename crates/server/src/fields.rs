@@ -38,10 +38,6 @@ impl<'a> Fields<'a> {
         Fields { map: &EMPTY, prefix: "" }
     }
 
-    pub fn map(&self) -> &'a Map<String, Value> {
-        self.map
-    }
-
     /// The value of `key`, treating `null` as absent.
     pub fn value(&self, key: &str) -> Option<&'a Value> {
         self.map.get(key).filter(|v| !v.is_null())

@@ -55,11 +55,13 @@ pub async fn start(config: Config) -> Result<RunningServer, ServeError> {
 
     let tls = match &config.tls {
         Some(source) => {
-            let mut names = vec!["localhost".to_string(), "127.0.0.1".to_string(), public.host.clone()];
-            if !local_addr.ip().is_unspecified() {
-                names.push(local_addr.ip().to_string());
+            let mut names = vec!["localhost".to_string(), "127.0.0.1".to_string()];
+            let listen_ip = (!local_addr.ip().is_unspecified()).then(|| local_addr.ip().to_string());
+            for name in [Some(public.host.clone()), listen_ip].into_iter().flatten() {
+                if !names.contains(&name) {
+                    names.push(name);
+                }
             }
-            names.dedup();
             let material = crate::tls::load(source, names)?;
             tracing::info!(fingerprint = %material.fingerprint, self_signed = matches!(source, crate::config::TlsSource::SelfSigned), "TLS certificate loaded");
             Some(material)

@@ -19,8 +19,4 @@ impl ServerStatus {
     pub fn started(now: u64) -> Self {
         Self { start_time: now, restart_counter: 0, last_restart_time: 0 }
     }
-
-    pub fn restarted(self, now: u64) -> Self {
-        Self { restart_counter: self.restart_counter + 1, last_restart_time: now, ..self }
-    }
 }

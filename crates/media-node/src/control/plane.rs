@@ -10,7 +10,7 @@ use kurento_protocol::object_id::{self, SERVER_MANAGER_ID};
 use serde_json::{Map, Value, json};
 
 use super::binding::{Bindings, SocketId};
-use super::classes::{Access, ValueKind, accessor};
+use super::classes::{Access, accessor};
 use super::links::{LinkChange, Links, MediaType};
 use super::registry::Registry;
 use super::server_manager::{self, SystemSnapshot};
@@ -313,7 +313,9 @@ impl ControlPlane {
             if property.access != Access::ReadWrite {
                 return Err(unknown_operation(operation, params));
             }
-            let value = params.get(property.name).ok_or_else(|| marshall(property.name, kind_name(property.kind)))?;
+            let value = params
+                .get(property.name)
+                .ok_or_else(|| RpcError::marshall(property.name, property.kind.wire_name()))?;
             self.registry.set_property(object, property, value)?;
             if property.name != "name" && property.name != "sendTagsInEvents" {
                 handled.commands.push(MediaCommand::Configure {
@@ -326,7 +328,11 @@ impl ControlPlane {
         }
         let is = |ancestor: &str| class.lineage().any(|c| c.name == ancestor);
         let text = |name: &str| {
-            params.get(name).and_then(Value::as_str).map(str::to_string).ok_or_else(|| marshall(name, "String"))
+            params
+                .get(name)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .ok_or_else(|| RpcError::marshall(name, "String"))
         };
         let media = |request: MediaRequest, handled: &mut Handled| {
             handled.reply = Reply::Media { session: session.to_string(), request };
@@ -362,7 +368,7 @@ impl ControlPlane {
                 let sink = text("sink")?;
                 let sink_class = self.registry.touch(session, &sink)?.class;
                 if !sink_class.lineage().any(|c| c.name == "MediaElement") {
-                    return Err(marshall("sink", "MediaElement"));
+                    return Err(RpcError::marshall("sink", "MediaElement"));
                 }
                 let media_type = params.get("mediaType").and_then(Value::as_str).map(MediaType::parse).transpose()?;
                 let changes = if operation == "connect" {
@@ -432,11 +438,11 @@ impl ControlPlane {
                 let candidate = params
                     .get("candidate")
                     .and_then(Value::as_object)
-                    .ok_or_else(|| marshall("candidate", "IceCandidate"))?;
+                    .ok_or_else(|| RpcError::marshall("candidate", "IceCandidate"))?;
                 let field = |name: &str| candidate.get(name).and_then(Value::as_str).map(str::to_string);
                 let request = MediaRequest::AddIceCandidate {
                     endpoint: object.to_string(),
-                    candidate: field("candidate").ok_or_else(|| marshall("candidate", "IceCandidate"))?,
+                    candidate: field("candidate").ok_or_else(|| RpcError::marshall("candidate", "IceCandidate"))?,
                     sdp_mid: field("sdpMid").unwrap_or_default(),
                     sdp_m_line_index: candidate.get("sdpMLineIndex").and_then(Value::as_u64).unwrap_or(0) as u32,
                 };
@@ -497,18 +503,6 @@ fn unknown_operation(operation: &str, params: &Map<String, Value>) -> RpcError {
         ErrorCode::MalformedTransaction,
         format!("Method '{operation}' with {} parameters not found", params.len()),
     )
-}
-
-fn marshall(param: &str, expected: &str) -> RpcError {
-    RpcError::new(ErrorCode::MarshallError, format!("'{param}' parameter should be a {expected}"))
-}
-
-fn kind_name(kind: ValueKind) -> &'static str {
-    match kind {
-        ValueKind::Bool => "boolean",
-        ValueKind::Int => "int",
-        _ => "String",
-    }
 }
 
 #[cfg(test)]

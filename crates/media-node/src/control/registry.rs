@@ -152,18 +152,12 @@ impl Registry {
                 let id = match constructor_params.get(param) {
                     Some(Value::String(id)) => id,
                     _ => {
-                        return Err(RpcError::new(
-                            ErrorCode::MarshallError,
-                            format!("'{param}' parameter should be a {expected}"),
-                        ));
+                        return Err(RpcError::marshall(param, expected));
                     }
                 };
                 let parent = self.objects.get(id).ok_or_else(|| not_found(id))?;
                 if !parent.class.lineage().any(|c| c.name == expected) {
-                    return Err(RpcError::new(
-                        ErrorCode::MarshallError,
-                        format!("'{param}' parameter should be a {expected}"),
-                    ));
+                    return Err(RpcError::marshall(param, expected));
                 }
                 Some(id.clone())
             }
@@ -276,15 +270,7 @@ impl Registry {
             ValueKind::Computed => false,
         };
         if property.access != Access::ReadWrite || !fits {
-            let expected = match property.kind {
-                ValueKind::Bool => "boolean",
-                ValueKind::Int => "int",
-                _ => "String",
-            };
-            return Err(RpcError::new(
-                ErrorCode::MarshallError,
-                format!("'{}' parameter should be a {expected}", property.name),
-            ));
+            return Err(RpcError::marshall(property.name, property.kind.wire_name()));
         }
         object.properties.insert(property.name.to_string(), value.clone());
         Ok(())

@@ -21,7 +21,9 @@ pub async fn create(
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     check_id("sessionId", &session_id)?;
-    if state.sessions().session(&session_id).is_none() {
+    let mut sessions = state.sessions();
+    // OpenVidu answers an unknown session (404) before it looks at the body (400).
+    if sessions.session(&session_id).is_none() {
         return Err(ApiError::Empty(StatusCode::NOT_FOUND));
     }
     let fields = body.as_ref().map_or_else(Fields::empty, Fields::new);
@@ -29,7 +31,6 @@ pub async fn create(
     if props.kind == ConnectionType::Ipcam {
         return Err(ApiError::not_implemented("IP camera connections (type IPCAM)"));
     }
-    let mut sessions = state.sessions();
     let connection = sessions
         .create_connection(&session_id, props, &state.public().ws_url, now_ms())
         .map_err(|_| ApiError::Empty(StatusCode::NOT_FOUND))?;

@@ -48,14 +48,4 @@ impl Value {
             _ => &[],
         }
     }
-
-    /// The text form written back to a `.env` file.
-    pub fn to_env_text(&self) -> String {
-        match self {
-            Value::Bool(b) => b.to_string(),
-            Value::Int(i) => i.to_string(),
-            Value::Text(s) => s.clone(),
-            Value::List(items) => Json::Array(items.iter().cloned().map(Json::String).collect()).to_string(),
-        }
-    }
 }

@@ -122,10 +122,6 @@ impl Connection {
         self.participant.is_some()
     }
 
-    pub fn role(&self) -> Option<Role> {
-        self.props.role
-    }
-
     /// The 24-key Connection object of the REST API, ready to serialize
     /// without building an intermediate JSON tree.
     pub fn json(&self, webrtc_stats: bool) -> ConnectionJson<'_> {
@@ -157,6 +153,22 @@ impl Connection {
             publishers: participant.map(|p| Streams { items: &p.publishers, webrtc_stats }),
             subscribers: participant.map(|p| Streams { items: &p.subscribers, webrtc_stats }),
         }
+    }
+
+    /// The Token object of the deprecated `POST /tokens` (2.32 key set:
+    /// `kurentoOptions` only when given, no `record`); `None` for IP cameras.
+    pub fn token_json(&self) -> Option<TokenJson<'_>> {
+        let token = self.token.as_ref()?;
+        Some(TokenJson {
+            id: &token.url,
+            token: &token.url,
+            connection_id: &self.id,
+            created_at: self.created_at,
+            session: &self.session_id,
+            role: self.props.role,
+            data: &self.props.data,
+            kurento_options: self.props.kurento_options.as_ref(),
+        })
     }
 
     /// [`Connection::json`] as a JSON value.
@@ -193,6 +205,20 @@ pub struct ConnectionJson<'a> {
     client_data: Option<&'a str>,
     publishers: Option<Streams<'a, Publisher>>,
     subscribers: Option<Streams<'a, Subscriber>>,
+}
+
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TokenJson<'a> {
+    id: &'a str,
+    token: &'a str,
+    connection_id: &'a str,
+    created_at: u64,
+    session: &'a str,
+    role: Option<Role>,
+    data: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    kurento_options: Option<&'a KurentoOptions>,
 }
 
 /// A list of publishers or subscribers, serialized in place.
