@@ -221,10 +221,11 @@ async fn send_request(
     mut params: Map<String, Value>,
     timeout: Duration,
 ) -> Result<Value, ClientError> {
-    if method != "ping" && !params.contains_key("sessionId") {
-        if let Some(session) = shared.session.lock().unwrap_or_else(|p| p.into_inner()).clone() {
-            params.insert("sessionId".into(), json!(session));
-        }
+    if method != "ping"
+        && !params.contains_key("sessionId")
+        && let Some(session) = shared.session.lock().unwrap_or_else(|p| p.into_inner()).clone()
+    {
+        params.insert("sessionId".into(), json!(session));
     }
     let id = shared.next_id.fetch_add(1, Ordering::Relaxed);
     let (reply, answer) = oneshot::channel();

@@ -2,11 +2,13 @@
 //!
 //! - [`control`]: the Kurento object model and its rules, without I/O;
 //! - [`transport`]: the control websocket that feeds the control plane;
-//! - [`system`]: load figures from `/proc` for the ServerManager.
-//!
-//! Built in steps (issue 3); the media workers (str0m SFU) come next.
+//! - [`media`]: the SFU, str0m endpoints on one worker thread per core;
+//! - [`system`]: load figures from `/proc` for the ServerManager;
+//! - [`node`]: all of it started together, as the binary and the master run it.
 
 pub mod control;
+pub mod media;
+pub mod node;
 pub mod system;
 pub mod transport;
 

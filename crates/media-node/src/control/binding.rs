@@ -47,10 +47,11 @@ impl Bindings {
     /// Binds `socket` to `session` after a successful response. Returns the
     /// socket the session was bound to before, if it was another one.
     pub fn bind(&mut self, socket: SocketId, session: &str) -> Option<SocketId> {
-        if let Some(previous) = self.session_of_socket.insert(socket, session.to_string()) {
-            if previous != session && self.socket_of_session.get(&previous) == Some(&socket) {
-                self.socket_of_session.remove(&previous);
-            }
+        if let Some(previous) = self.session_of_socket.insert(socket, session.to_string())
+            && previous != session
+            && self.socket_of_session.get(&previous) == Some(&socket)
+        {
+            self.socket_of_session.remove(&previous);
         }
         let before = self.socket_of_session.insert(session.to_string(), socket).filter(|s| *s != socket);
         if let Some(old) = before {

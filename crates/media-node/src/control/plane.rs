@@ -120,10 +120,10 @@ impl ControlPlane {
             Ok(call) => call,
             Err(error) => return Handled::now(Err(error)),
         };
-        if !matches!(call, Call::Transaction { .. }) {
-            if let Err(error) = super::transaction::reject_stray_references(params) {
-                return Handled::now(Err(error));
-            }
+        if !matches!(call, Call::Transaction { .. })
+            && let Err(error) = super::transaction::reject_stray_references(params)
+        {
+            return Handled::now(Err(error));
         }
         let named = kurento_protocol::method::session_id_of(params);
         if let Call::Ping { .. } = call {

@@ -184,10 +184,10 @@ async fn serve_socket(shared: Arc<Shared>, stream: TcpStream) -> Result<(), toki
             Ok(Message::Close(_)) | Err(_) => break,
             Ok(_) => continue,
         };
-        if let Some(reply) = handle_frame(&shared, socket, &text).await {
-            if outgoing.send(Message::text(reply)).is_err() {
-                break;
-            }
+        if let Some(reply) = handle_frame(&shared, socket, &text).await
+            && outgoing.send(Message::text(reply)).is_err()
+        {
+            break;
         }
     }
 

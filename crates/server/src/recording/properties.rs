@@ -158,26 +158,26 @@ impl RecordingProperties {
             media_node,
         };
         if output_mode.is_composed() {
-            if let Some(resolution) = &resolution {
-                if !is_acceptable_resolution(resolution) {
-                    return Err(RecordingPropertiesError::OutOfRange(format!(
-                        "Wrong 'resolution' parameter '{resolution}': width and height must each be from 100 to 1999 (WIDTHxHEIGHT)"
-                    )));
-                }
+            if let Some(resolution) = &resolution
+                && !is_acceptable_resolution(resolution)
+            {
+                return Err(RecordingPropertiesError::OutOfRange(format!(
+                    "Wrong 'resolution' parameter '{resolution}': width and height must each be from 100 to 1999 (WIDTHxHEIGHT)"
+                )));
             }
-            if let Some(rate) = frame_rate {
-                if !(1..=120).contains(&rate) {
-                    return Err(RecordingPropertiesError::OutOfRange(format!(
-                        "Wrong 'frameRate' parameter {rate}: allowed range is 1 to 120"
-                    )));
-                }
+            if let Some(rate) = frame_rate
+                && !(1..=120).contains(&rate)
+            {
+                return Err(RecordingPropertiesError::OutOfRange(format!(
+                    "Wrong 'frameRate' parameter {rate}: allowed range is 1 to 120"
+                )));
             }
-            if let Some(size) = shm_size {
-                if size < MIN_SHM_SIZE {
-                    return Err(RecordingPropertiesError::OutOfRange(format!(
-                        "Wrong 'shmSize' parameter {size}: minimum is {MIN_SHM_SIZE} (128 MB)"
-                    )));
-                }
+            if let Some(size) = shm_size
+                && size < MIN_SHM_SIZE
+            {
+                return Err(RecordingPropertiesError::OutOfRange(format!(
+                    "Wrong 'shmSize' parameter {size}: minimum is {MIN_SHM_SIZE} (128 MB)"
+                )));
             }
             if has_video {
                 let layout = layout.unwrap_or(fallback.recording_layout);

@@ -115,12 +115,12 @@ fn parse_kurento_options(fields: &Fields) -> Result<Option<KurentoOptions>, BadF
         ("videoMaxSendBandwidth", &mut parsed.video_max_send_bandwidth),
         ("videoMinSendBandwidth", &mut parsed.video_min_send_bandwidth),
     ] {
-        if let Some(kbps) = *value {
-            if !(0..=i64::from(i32::MAX)).contains(&kbps) {
-                return Err(BadField(format!(
-                    "Parameter 'kurentoOptions.{name}' must be a non-negative number of kbps, got {kbps}"
-                )));
-            }
+        if let Some(kbps) = *value
+            && !(0..=i64::from(i32::MAX)).contains(&kbps)
+        {
+            return Err(BadField(format!(
+                "Parameter 'kurentoOptions.{name}' must be a non-negative number of kbps, got {kbps}"
+            )));
         }
     }
     Ok(Some(parsed))

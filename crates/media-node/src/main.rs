@@ -1,0 +1,74 @@
+//! `plenum-media-node`: a media node process, driven by a master over the
+//! Kurento protocol at `ws://<listen>/kurento`.
+
+use std::net::{IpAddr, SocketAddr};
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::Parser;
+use plenum_media_node::media::{MediaConfig, PortRange};
+use plenum_media_node::node::{self, NodeConfig};
+use plenum_media_node::transport::ControlConfig;
+
+/// Plenum media node: a WebRTC SFU controlled over the Kurento JSON-RPC protocol.
+///
+/// On start it prints one line, `plenum-media-node listening on ws://ADDR/kurento`,
+/// to standard output. Logs go to standard error (filter with RUST_LOG).
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Args {
+    /// Address of the control websocket (path /kurento). Port 0 picks a free port.
+    #[arg(long, default_value = "127.0.0.1:8888", env = "PLENUM_MEDIA_LISTEN")]
+    listen: SocketAddr,
+    /// IP address announced in ICE host candidates; the media sockets bind to it,
+    /// so it must belong to this machine.
+    #[arg(long, default_value = "127.0.0.1", env = "PLENUM_MEDIA_RTC_ADDRESS")]
+    rtc_address: IpAddr,
+    /// UDP ports for media, FIRST-LAST (for example 40000-40999). Each worker binds
+    /// the next free one. Without it the system picks the ports.
+    #[arg(long, env = "PLENUM_MEDIA_RTC_PORTS")]
+    rtc_ports: Option<PortRange>,
+    /// Media worker threads (each with its own UDP port). Default: one per core.
+    #[arg(long, env = "PLENUM_MEDIA_WORKERS")]
+    workers: Option<usize>,
+    /// Seconds a Kurento session may stay without a websocket before its objects are released.
+    #[arg(long, default_value_t = 240, env = "PLENUM_MEDIA_SESSION_GRACE")]
+    session_grace: u64,
+    /// Seconds between sweeps for such sessions.
+    #[arg(long, default_value_t = 240, env = "PLENUM_MEDIA_GC_PERIOD")]
+    gc_period: u64,
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let defaults = MediaConfig::default();
+    let config = NodeConfig {
+        control: ControlConfig {
+            listen: args.listen,
+            gc_period: Duration::from_secs(args.gc_period.max(1)),
+            session_grace: Duration::from_secs(args.session_grace),
+        },
+        media: MediaConfig {
+            rtc_address: args.rtc_address,
+            rtc_ports: args.rtc_ports,
+            workers: args.workers.unwrap_or(defaults.workers).max(1),
+        },
+    };
+    let running = match node::start(config).await {
+        Ok(running) => running,
+        Err(error) => {
+            eprintln!("plenum-media-node: cannot start: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    println!("plenum-media-node listening on {}", running.uri());
+    tokio::select! {
+        _ = running.wait() => ExitCode::FAILURE,
+        _ = tokio::signal::ctrl_c() => ExitCode::SUCCESS,
+    }
+}

@@ -1,0 +1,81 @@
+//! Media flow states (`MediaFlowIn/OutStateChanged`, `isMediaFlowingIn/Out`):
+//! FLOWING at the first frame, NOT_FLOWING after a quiet spell.
+
+use std::time::{Duration, Instant};
+
+/// How long without a frame before a flow counts as stopped (Kurento uses about two seconds).
+pub const QUIET_LIMIT: Duration = Duration::from_secs(2);
+
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Flow {
+    flowing: bool,
+    last: Option<Instant>,
+}
+
+impl Flow {
+    /// Records a frame; true when the flow has just started.
+    pub fn saw(&mut self, now: Instant) -> bool {
+        self.last = Some(now);
+        !std::mem::replace(&mut self.flowing, true)
+    }
+
+    /// True when the flow has just stopped.
+    pub fn check(&mut self, now: Instant) -> bool {
+        let quiet = self.last.is_none_or(|last| now.saturating_duration_since(last) >= QUIET_LIMIT);
+        if self.flowing && quiet {
+            self.flowing = false;
+            return true;
+        }
+        false
+    }
+
+    pub fn is_flowing(&self) -> bool {
+        self.flowing
+    }
+}
+
+/// A minimum spacing between keyframe requests to one source, so a hundred
+/// subscribers losing a packet do not make the publisher send a hundred keyframes.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Throttle {
+    last: Option<Instant>,
+}
+
+impl Throttle {
+    pub const KEYFRAME_SPACING: Duration = Duration::from_millis(500);
+
+    pub fn allow(&mut self, now: Instant) -> bool {
+        if self.last.is_some_and(|last| now.saturating_duration_since(last) < Self::KEYFRAME_SPACING) {
+            return false;
+        }
+        self.last = Some(now);
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_flow_starts_once_and_stops_after_the_quiet_limit() {
+        let start = Instant::now();
+        let mut flow = Flow::default();
+        assert!(!flow.check(start));
+        assert!(flow.saw(start));
+        assert!(!flow.saw(start + Duration::from_millis(10)));
+        assert!(!flow.check(start + Duration::from_secs(1)));
+        assert!(flow.check(start + Duration::from_millis(10) + QUIET_LIMIT));
+        assert!(!flow.is_flowing());
+        assert!(flow.saw(start + Duration::from_secs(5)));
+    }
+
+    #[test]
+    fn keyframe_requests_are_spaced() {
+        let start = Instant::now();
+        let mut throttle = Throttle::default();
+        assert!(throttle.allow(start));
+        assert!(!throttle.allow(start + Duration::from_millis(100)));
+        assert!(throttle.allow(start + Throttle::KEYFRAME_SPACING));
+    }
+}

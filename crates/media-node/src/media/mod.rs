@@ -1,0 +1,13 @@
+//! The SFU: str0m endpoints on media worker threads (see [`worker`]),
+//! reached by the control transport through [`MediaLayer`].
+
+pub mod config;
+pub mod endpoint;
+pub mod flow;
+pub mod layer;
+pub mod routes;
+pub mod sdp_text;
+pub mod worker;
+
+pub use config::{MediaConfig, PortRange};
+pub use layer::MediaLayer;
