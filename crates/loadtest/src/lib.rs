@@ -1,0 +1,1 @@
+//! Load generator for Plenum media nodes (issue 3, being built).
