@@ -1,14 +1,20 @@
 #!/usr/bin/env bash
 # Runs the end-to-end tests: the real openvidu-node-client releases from npm
-# against a freshly built plenum binary. Usage: e2e/run.sh [test files...]
-#   PLENUM_BIN=path  test this binary instead of building target/debug/plenum
+# against a freshly built plenum binary, and headless Chromium (Debian's
+# chromium, through playwright-core) against a freshly built
+# plenum-media-node. Usage: e2e/run.sh [test files...]
+#   PLENUM_BIN=path             test this binary instead of building target/debug/plenum
+#   PLENUM_MEDIA_NODE_BIN=path  likewise for target/debug/plenum-media-node
+#   CHROMIUM_BIN=path           the browser (default: /usr/bin/chromium)
 set -euo pipefail
 
-# A relative PLENUM_BIN means relative to where run.sh was called from.
-if [[ -n "${PLENUM_BIN:-}" ]]; then
-    PLENUM_BIN="$(realpath -m -- "$PLENUM_BIN")"
-    export PLENUM_BIN
-fi
+# A relative path means relative to where run.sh was called from.
+for var in PLENUM_BIN PLENUM_MEDIA_NODE_BIN; do
+    if [[ -n "${!var:-}" ]]; then
+        printf -v "$var" '%s' "$(realpath -m -- "${!var}")"
+        export "${var}"
+    fi
+done
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
 node_major="$(node -p 'process.versions.node.split(".")[0]')"
@@ -24,19 +30,29 @@ if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules
     npm ci --no-audit --no-fund
 fi
 
+build=()
 if [[ -z "${PLENUM_BIN:-}" ]]; then
-    echo "== cargo build --bin plenum"
-    (cd .. && cargo build --bin plenum)
-    export PLENUM_BIN="$PWD/../target/debug/plenum"
+    build+=(--bin plenum)
+    export PLENUM_BIN="$(realpath -m -- ../target/debug/plenum)"
 fi
-if [[ ! -x "$PLENUM_BIN" ]]; then
-    echo "run.sh: $PLENUM_BIN is not an executable file" >&2
-    exit 1
+if [[ -z "${PLENUM_MEDIA_NODE_BIN:-}" ]]; then
+    build+=(--bin plenum-media-node)
+    export PLENUM_MEDIA_NODE_BIN="$(realpath -m -- ../target/debug/plenum-media-node)"
 fi
+if ((${#build[@]})); then
+    echo "== cargo build ${build[*]}"
+    (cd .. && cargo build "${build[@]}")
+fi
+for bin in "$PLENUM_BIN" "$PLENUM_MEDIA_NODE_BIN"; do
+    if [[ ! -x "$bin" ]]; then
+        echo "run.sh: $bin is not an executable file" >&2
+        exit 1
+    fi
+done
 
 if (($# == 0)); then
     set -- *.test.js
 fi
-echo "== node --test ($PLENUM_BIN)"
+echo "== node --test ($PLENUM_BIN, $PLENUM_MEDIA_NODE_BIN)"
 # One file at a time: each starts its own servers, and the logs stay readable.
 exec node --test --test-concurrency=1 "$@"

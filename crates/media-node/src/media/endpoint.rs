@@ -12,6 +12,7 @@ use str0m::media::{Direction, KeyframeRequestKind, MediaKind, Mid};
 use str0m::{Candidate, Rtc};
 
 use super::flow::{Flow, Throttle};
+use super::ice_progress::IceProgress;
 use super::sdp_text;
 use crate::control::links::MediaType;
 
@@ -50,6 +51,7 @@ pub struct WebRtcEndpoint {
     /// `gatherCandidates` came before negotiation: announce once the SDP exists.
     pub gather_pending: bool,
     pub ice_connected: bool,
+    pub ice_progress: IceProgress,
     pub media_connected: bool,
     pub remote_addr: Option<SocketAddr>,
     remote_candidates: Vec<String>,
@@ -91,6 +93,7 @@ impl WebRtcEndpoint {
             keyframes: Throttle::default(),
             gather_pending: false,
             ice_connected: false,
+            ice_progress: IceProgress::default(),
             media_connected: false,
             remote_addr: None,
             remote_candidates: Vec::new(),

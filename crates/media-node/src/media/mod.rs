@@ -4,6 +4,7 @@
 pub mod config;
 pub mod endpoint;
 pub mod flow;
+pub mod ice_progress;
 pub mod layer;
 pub mod routes;
 pub mod sdp_text;

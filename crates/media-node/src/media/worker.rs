@@ -29,6 +29,8 @@ const SOCKET: Token = Token(0);
 const WAKER: Token = Token(1);
 /// How often flow states are checked and counters logged.
 const HOUSEKEEPING: Duration = Duration::from_millis(250);
+/// At most one log line about dropped datagrams per worker this often.
+const DROP_LOG_SPACING: Duration = Duration::from_secs(10);
 /// Large enough for any datagram a peer may send us (jumbo frames aside).
 const RECEIVE_BUFFER: usize = 2048;
 
@@ -139,6 +141,7 @@ struct Worker {
     dirty: Vec<Slot>,
     drops: Drops,
     logged_drops: Drops,
+    next_drop_log: Instant,
 }
 
 impl Worker {
@@ -156,6 +159,7 @@ impl Worker {
             dirty: Vec::new(),
             drops: Drops::default(),
             logged_drops: Drops::default(),
+            next_drop_log: Instant::now(),
         }
     }
 
@@ -365,7 +369,7 @@ impl Worker {
             IceConnectionState::Completed => "READY",
             IceConnectionState::Disconnected => "DISCONNECTED",
         };
-        self.emit(slot, "IceComponentStateChanged", json!({"streamId": 1, "componentId": 1, "state": name}));
+        self.announce_ice_state(slot, name);
         let Some(endpoint) = self.endpoint_mut(slot) else { return };
         let connected = matches!(state, IceConnectionState::Connected | IceConnectionState::Completed);
         if connected && !endpoint.ice_connected {
@@ -384,6 +388,13 @@ impl Worker {
             if was_media_connected {
                 self.emit(slot, "MediaStateChanged", change);
             }
+        }
+    }
+
+    fn announce_ice_state(&mut self, slot: Slot, state: &'static str) {
+        let Some(endpoint) = self.endpoint_mut(slot) else { return };
+        for state in endpoint.ice_progress.advance(state) {
+            self.emit(slot, "IceComponentStateChanged", json!({"streamId": 1, "componentId": 1, "state": state}));
         }
     }
 
@@ -459,7 +470,8 @@ impl Worker {
                 }
             }
         }
-        if self.drops != self.logged_drops {
+        if self.drops != self.logged_drops && now >= self.next_drop_log {
+            self.next_drop_log = now + DROP_LOG_SPACING;
             tracing::info!(address = %self.local, drops = ?self.drops, "media worker dropped datagrams or frames");
             self.logged_drops = self.drops;
         }
