@@ -6,6 +6,7 @@
 //! | `/openvidu/api/tokens`, `/signal`, `/recordings...` | `/api/tokens`, ...        |
 //! | `/openvidu/api/config[/...]`    | `/config[/...]`                               |
 //! | `/openvidu/cdr`                 | `/cdr`                                        |
+//! | `/openvidu/api/media-nodes...`, `/restart` | `/pro/media-nodes...`, `/pro/restart`, `/pro/config` |
 //!
 //! Both return the 2.16+ shapes, which are supersets of the 2.13 ones. A known
 //! path with an unmapped method answers 403 on the current family and 405 on
@@ -22,8 +23,10 @@ mod extract;
 mod front_door;
 mod guard;
 mod health;
+mod media_nodes;
 mod recordings;
 mod respond;
+mod restart;
 mod sessions;
 mod signal;
 mod state;
@@ -50,6 +53,7 @@ pub use state::AppState;
 /// request is matched once and its URI is never rewritten.
 pub fn router(state: AppState) -> Router {
     let mut app = current_family()
+        .merge(pro_family())
         .route("/openvidu/cdr", get(cdr::list).fallback(forbidden))
         .route("/openvidu/accept-certificate", get(certificate::accept));
     if state.config().support_deprecated_api {
@@ -71,6 +75,7 @@ fn current_family() -> Router<AppState> {
         .merge(config_routes(PREFIX))
         .route("/openvidu/api/health", get(health::health))
         .route("/openvidu/api/status", get(health::status))
+        .merge(pro_routes(PREFIX))
         .method_not_allowed_fallback(forbidden)
 }
 
@@ -100,6 +105,23 @@ fn resources(prefix: &str) -> Router<AppState> {
         .route(&path("/recordings/start"), post(recordings::start))
         .route(&path("/recordings/stop/{recording_id}"), post(recordings::stop))
         .route(&path("/recordings/{recording_id}"), get(recordings::get).delete(recordings::delete))
+}
+
+/// The Pro operations (media nodes, restart) under `prefix`.
+fn pro_routes(prefix: &str) -> Router<AppState> {
+    let path = |tail: &str| format!("{prefix}{tail}");
+    Router::new()
+        .route(&path("/media-nodes"), get(media_nodes::list).post(media_nodes::add).put(media_nodes::discover))
+        .route(
+            &path("/media-nodes/{node_id}"),
+            get(media_nodes::get).delete(media_nodes::remove).patch(media_nodes::modify),
+        )
+        .route(&path("/restart"), post(restart::restart))
+}
+
+/// `/pro/...`: the 2.12–2.15 Pro paths, always served (Pro clients of those versions use them).
+fn pro_family() -> Router<AppState> {
+    pro_routes("/pro").route("/pro/config", get(config::all)).method_not_allowed_fallback(method_not_allowed)
 }
 
 fn config_routes(prefix: &str) -> Router<AppState> {
