@@ -55,6 +55,12 @@ impl<S: Send + Sync> FromRequestParts<S> for Flags {
 }
 
 impl Flags {
+    /// The last value of query parameter `name`, if present.
+    pub fn text(&self, name: &str) -> Option<String> {
+        let query = self.0.as_deref().unwrap_or("");
+        url::form_urlencoded::parse(query.as_bytes()).filter(|(key, _)| key == name).last().map(|(_, v)| v.into_owned())
+    }
+
     /// The value of flag `name`, `default` when absent. Accepts the spellings
     /// Spring accepts: true/false, on/off, yes/no, 1/0.
     pub fn get(&self, name: &str, default: bool) -> Result<bool, ApiError> {

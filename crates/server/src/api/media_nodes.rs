@@ -1,33 +1,200 @@
 //! The media node operations: `/openvidu/api/media-nodes[/<id>]` (`/pro/media-nodes` in 2.13–2.15).
+//! Thin: the rules are in [`crate::cluster`].
 
+use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
 
+use super::body::JsonBody;
 use super::error::ApiError;
+use super::extract::{Flags, Ids};
+use super::guard::check_id;
+use super::respond::{no_content, ok_json};
+use super::state::AppState;
+use crate::cluster::node::{Extras, MediaNode};
+use crate::cluster::registry::RegistryError;
+use crate::cluster::service::AddError;
+use crate::cluster::status::NodeStatus;
+use crate::fields::Fields;
+use crate::session::SessionView;
 
-fn not_built() -> ApiError {
-    ApiError::Message(StatusCode::NOT_IMPLEMENTED, "The media node API is not built yet".into())
+fn ensure_enabled(state: &AppState) -> Result<(), ApiError> {
+    if state.cluster().enabled() {
+        Ok(())
+    } else {
+        Err(ApiError::Message(
+            StatusCode::NOT_IMPLEMENTED,
+            "The media node API is off: OPENVIDU_PRO_CLUSTER is false".into(),
+        ))
+    }
 }
 
-pub async fn list() -> ApiError {
-    not_built()
+fn registry_error(error: RegistryError) -> ApiError {
+    match error {
+        RegistryError::NotFound(id) => ApiError::Message(StatusCode::NOT_FOUND, format!("Media node '{id}' not found")),
+        RegistryError::Duplicate { uri, id } => {
+            ApiError::Message(StatusCode::CONFLICT, format!("Media node {uri} is registered already as {id}"))
+        }
+        RegistryError::Busy { id, sessions } => ApiError::Message(
+            StatusCode::CONFLICT,
+            format!("Media node '{id}' hosts {sessions} session(s); use deletion-strategy now or when-no-sessions"),
+        ),
+        RegistryError::Refused(why) => ApiError::bad_request(why),
+    }
 }
 
-pub async fn get() -> ApiError {
-    not_built()
+/// One node's JSON with what the query asked for.
+async fn node_json(state: &AppState, node: MediaNode, flags: &Flags) -> Result<Value, ApiError> {
+    let mut extras = Extras::default();
+    if flags.get("sessions", false)? {
+        let hosted = state.cluster().registry().sessions_of(&node.id);
+        let sessions = state.sessions();
+        extras.sessions = Some(
+            hosted
+                .iter()
+                .filter_map(|id| sessions.session(id))
+                .filter_map(|s| serde_json::to_value(s.json(SessionView::default())).ok())
+                .collect(),
+        );
+    }
+    if flags.get("recordings", false)? {
+        extras.recording_ids = Some(Vec::new());
+    }
+    if flags.get("extra-info", false)? {
+        extras.kurento_info = Some(state.cluster().kurento_info(&node.id).await.unwrap_or(Value::Null));
+    }
+    flags.get("load", false)?;
+    Ok(node.json(extras))
 }
 
-pub async fn add() -> ApiError {
-    not_built()
+pub async fn list(State(state): State<AppState>, flags: Flags) -> Result<Response, ApiError> {
+    ensure_enabled(&state)?;
+    let nodes: Vec<MediaNode> = state.cluster().registry().nodes().cloned().collect();
+    let mut content = Vec::with_capacity(nodes.len());
+    for node in nodes {
+        content.push(node_json(&state, node, &flags).await?);
+    }
+    Ok(ok_json(json!({"numberOfElements": content.len(), "content": content})))
 }
 
-pub async fn discover() -> ApiError {
-    not_built()
+pub async fn get(State(state): State<AppState>, Ids(node_id): Ids<String>, flags: Flags) -> Result<Response, ApiError> {
+    ensure_enabled(&state)?;
+    check_id("mediaNodeId", &node_id)?;
+    let node = state.cluster().registry().get(&node_id).cloned().map_err(registry_error)?;
+    Ok(ok_json(node_json(&state, node, &flags).await?))
 }
 
-pub async fn remove() -> ApiError {
-    not_built()
+pub async fn add(State(state): State<AppState>, flags: Flags, JsonBody(body): JsonBody) -> Result<Response, ApiError> {
+    ensure_enabled(&state)?;
+    flags.get("wait", false)?;
+    let fields = body.as_ref().map_or_else(Fields::empty, Fields::new);
+    let environment_id = fields.string("environmentId")?.map(str::to_string);
+    let Some(uri) = fields.string("uri")? else {
+        return Err(ApiError::Message(
+            StatusCode::NOT_IMPLEMENTED,
+            "Launching media nodes (auto mode) is not built yet: add a node with {\"uri\": \"ws://host:port/kurento\"}"
+                .into(),
+        ));
+    };
+    let parsed = url::Url::parse(uri)
+        .ok()
+        .filter(|u| matches!(u.scheme(), "ws" | "wss") && u.host_str().is_some())
+        .ok_or_else(|| ApiError::bad_request(format!("'uri' must be a ws:// or wss:// URL, got '{uri}'")))?;
+    if let Some(env) = &environment_id {
+        check_id("environmentId", env)?;
+    }
+    match state.cluster().add_uri(&parsed, environment_id).await {
+        Ok(node) => Ok(ok_json(node.json(Extras::default()))),
+        Err(error @ AddError::Duplicate { .. }) => Err(ApiError::Message(StatusCode::CONFLICT, error.to_string())),
+        Err(error @ AddError::Unreachable { .. }) => Err(ApiError::Message(StatusCode::NOT_FOUND, error.to_string())),
+    }
 }
 
-pub async fn modify() -> ApiError {
-    not_built()
+/// `PUT`: autodiscovery. Being built; without a way to discover, OpenVidu answers 405.
+pub async fn discover(State(state): State<AppState>) -> Result<Response, ApiError> {
+    ensure_enabled(&state)?;
+    Err(ApiError::Message(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "Autodiscovery is not possible in this environment (no autodiscover script)".into(),
+    ))
+}
+
+/// Closes the sessions a removed node hosted (reason `mediaServerDisconnect`).
+fn close_sessions(state: &AppState, sessions: Vec<String>) {
+    let mut store = state.sessions();
+    for id in sessions {
+        if store.remove_session(&id).is_ok() {
+            tracing::info!(session = %id, reason = "mediaServerDisconnect", "session closed");
+        }
+    }
+}
+
+pub async fn remove(
+    State(state): State<AppState>,
+    Ids(node_id): Ids<String>,
+    flags: Flags,
+) -> Result<Response, ApiError> {
+    ensure_enabled(&state)?;
+    check_id("mediaNodeId", &node_id)?;
+    let wait = flags.get("wait", false)?;
+    let strategy = flags.text("deletion-strategy").unwrap_or_else(|| "if-no-sessions".into());
+    let cluster = state.cluster();
+    let busy = cluster.registry().ensure_idle(&node_id);
+    match (strategy.as_str(), busy) {
+        (_, Err(RegistryError::NotFound(id))) => Err(registry_error(RegistryError::NotFound(id))),
+        ("now" | "if-no-sessions" | "when-no-sessions", Ok(())) => {
+            cluster.remove(&node_id).map_err(registry_error)?;
+            Ok(no_content())
+        }
+        ("now", Err(_)) => {
+            let node = cluster.registry().get(&node_id).cloned().map_err(registry_error)?;
+            let sessions = cluster.remove(&node_id).map_err(registry_error)?;
+            close_sessions(&state, sessions);
+            if wait {
+                Ok(no_content())
+            } else {
+                let mut node = node;
+                node.status = NodeStatus::Terminating;
+                Ok(ok_json(node.json(Extras::default())))
+            }
+        }
+        ("if-no-sessions", Err(busy)) => Err(registry_error(busy)),
+        ("when-no-sessions", Err(_)) => {
+            let change = cluster
+                .registry()
+                .request_status(&node_id, NodeStatus::WaitingIdleToTerminate, crate::clock::now_ms())
+                .map_err(registry_error)?;
+            cluster.publish(change.into_iter().collect());
+            let node = cluster.registry().get(&node_id).cloned().map_err(registry_error)?;
+            Ok((StatusCode::ACCEPTED, axum::Json(node.json(Extras::default()))).into_response())
+        }
+        (other, _) => Err(ApiError::bad_request(format!(
+            "'deletion-strategy' must be now, if-no-sessions or when-no-sessions, got '{other}'"
+        ))),
+    }
+}
+
+pub async fn modify(
+    State(state): State<AppState>,
+    Ids(node_id): Ids<String>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    ensure_enabled(&state)?;
+    check_id("mediaNodeId", &node_id)?;
+    let fields = body.as_ref().map_or_else(Fields::empty, Fields::new);
+    let wanted = fields.string("status")?.ok_or_else(|| ApiError::bad_request("'status' is required"))?;
+    let status = NodeStatus::parse(wanted)
+        .ok_or_else(|| ApiError::bad_request(format!("'status' must be a media node status, got '{wanted}'")))?;
+    let cluster = state.cluster();
+    let change = cluster.registry().request_status(&node_id, status, crate::clock::now_ms()).map_err(registry_error)?;
+    let Some(change) = change else { return Ok(no_content()) };
+    let node = change.node.clone();
+    cluster.publish(vec![change]);
+    // On premises, terminating means the node is let go: its sessions close and it is forgotten.
+    if status == NodeStatus::Terminating {
+        let sessions = cluster.remove(&node_id).map_err(registry_error)?;
+        close_sessions(&state, sessions);
+    }
+    Ok(ok_json(node.json(Extras::default())))
 }

@@ -3,6 +3,7 @@
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use super::auth::Credentials;
+use crate::cluster::service::ClusterService;
 use crate::config::{Config, PublicEndpoint};
 use crate::recording::RecordingStore;
 use crate::session::{ConnectionDefaults, SessionDefaults, SessionStore};
@@ -20,11 +21,13 @@ struct Shared {
     sessions: Mutex<SessionStore>,
     recordings: Mutex<RecordingStore>,
     status: ServerStatus,
+    cluster: Arc<ClusterService>,
 }
 
 impl AppState {
     pub fn new(config: Config, public: PublicEndpoint, sessions: SessionStore, status: ServerStatus) -> Self {
         let credentials = Credentials::new(&config.secret);
+        let cluster = ClusterService::new(crate::cluster::settings_from(&config, status.start_time));
         Self {
             shared: Arc::new(Shared {
                 config,
@@ -33,6 +36,7 @@ impl AppState {
                 sessions: Mutex::new(sessions),
                 recordings: Mutex::new(RecordingStore::default()),
                 status,
+                cluster,
             }),
         }
     }
@@ -47,6 +51,10 @@ impl AppState {
 
     pub fn credentials(&self) -> &Credentials {
         &self.shared.credentials
+    }
+
+    pub fn cluster(&self) -> &Arc<ClusterService> {
+        &self.shared.cluster
     }
 
     pub fn status(&self) -> &ServerStatus {

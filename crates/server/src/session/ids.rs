@@ -55,6 +55,11 @@ impl IdGenerator {
     }
 }
 
+/// The suffix of a media node id added by URI alone: one upper-case letter + 7 alphanumerics.
+pub fn random_node_suffix() -> String {
+    IdGenerator::from_os().prefixed("", 7)
+}
+
 /// A one-off random alphanumeric string.
 pub fn random_alphanumeric(len: usize) -> String {
     IdGenerator::from_os().alphanumeric(len)

@@ -1,6 +1,8 @@
 //! A real master on a loopback port and an HTTP client for it.
 #![allow(dead_code, unused_imports)]
 
+pub mod media_node;
+
 use std::collections::HashMap;
 
 use plenum::config::Config;

@@ -1,0 +1,201 @@
+//! The media node API against real `plenum-media-node` processes, on both path families.
+
+mod common;
+
+use std::time::{Duration, Instant};
+
+use common::media_node::NodeProcess;
+use common::{SECRET, start};
+use serde_json::Value;
+
+const FAMILIES: [&str; 2] = ["/openvidu/api/media-nodes", "/pro/media-nodes"];
+
+async fn add(server: &common::TestServer, base: &str, uri: &str) -> Value {
+    let reply = server.post(base, &format!(r#"{{"uri":"{uri}"}}"#)).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    reply.json()
+}
+
+#[tokio::test]
+async fn nodes_are_added_listed_fetched_and_refused_twice() {
+    let server = start(&[]).await;
+    for base in FAMILIES {
+        let node = NodeProcess::start();
+        let added = add(&server, base, &node.uri).await;
+        assert_eq!(added["object"], "mediaNode");
+        assert_eq!(added["status"], "running");
+        assert_eq!(added["connected"], true);
+        assert_eq!(added["uri"], node.uri.as_str());
+        assert_eq!(added["ip"], "127.0.0.1");
+        assert!(added.get("disconnectionTime").is_none());
+        let id = added["id"].as_str().unwrap().to_string();
+        assert!(id.starts_with("media_"), "{id}");
+
+        let again = server.post(base, &format!(r#"{{"uri":"{}"}}"#, node.uri)).await;
+        assert_eq!(again.status, 409, "{}", again.text);
+
+        let fetched = server.get(&format!("{base}/{id}?extra-info=true&sessions=true")).await;
+        assert_eq!(fetched.status, 200);
+        let fetched = fetched.json();
+        assert_eq!(fetched["kurentoInfo"]["version"], "7.3.0");
+        let modules: Vec<&str> =
+            fetched["kurentoInfo"]["modules"].as_array().unwrap().iter().filter_map(|m| m["name"].as_str()).collect();
+        for module in ["core", "elements", "filters"] {
+            assert!(modules.contains(&module), "{modules:?}");
+        }
+        assert_eq!(fetched["sessions"], serde_json::json!([]));
+
+        let list = server.get(base).await.json();
+        assert!(list["numberOfElements"].as_u64().unwrap() >= 1);
+        assert!(list["content"].as_array().unwrap().iter().any(|n| n["id"] == id.as_str()));
+        assert_eq!(server.get(&format!("{base}/media_nosuch")).await.status, 404);
+        assert_eq!(server.call("DELETE", &format!("{base}/{id}"), None).await.status, 204);
+        assert_eq!(server.get(&format!("{base}/{id}")).await.status, 404);
+    }
+}
+
+#[tokio::test]
+async fn bad_uris_get_400_and_unreachable_nodes_404_in_bounded_time() {
+    let server = start(&[]).await;
+    for base in FAMILIES {
+        for body in [r#"{"uri":5}"#, r#"{"uri":"http://127.0.0.1:1/kurento"}"#, r#"{"uri":"not a url"}"#] {
+            let reply = server.post(base, body).await;
+            assert_eq!(reply.status, 400, "{body}: {}", reply.text);
+        }
+        assert_eq!(server.post(base, "{}").await.status, 501);
+        // A port nobody listens on.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let began = Instant::now();
+        let reply = server.post(base, &format!(r#"{{"uri":"ws://127.0.0.1:{closed}/kurento"}}"#)).await;
+        assert_eq!(reply.status, 404, "{}", reply.text);
+        assert!(began.elapsed() < Duration::from_secs(10));
+    }
+}
+
+#[tokio::test]
+async fn auth_is_required() {
+    let server = start(&[]).await;
+    for base in FAMILIES {
+        assert_eq!(server.raw("GET", base, None, None).await.status, 401);
+        assert_eq!(server.raw("GET", base, None, Some(("OPENVIDUAPP", "wrong"))).await.status, 401);
+        assert_eq!(server.raw("GET", base, None, Some(("OPENVIDUAPP", SECRET))).await.status, 200);
+    }
+}
+
+#[tokio::test]
+async fn deletion_strategies_follow_the_sessions_on_the_node() {
+    let server = start(&[]).await;
+    let state = server.server.as_ref().unwrap().state.clone();
+    for base in FAMILIES {
+        // if-no-sessions: refused while a session is there.
+        let node = NodeProcess::start();
+        let id = add(&server, base, &node.uri).await["id"].as_str().unwrap().to_string();
+        let session = server.post("/openvidu/api/sessions", "{}").await.json()["id"].as_str().unwrap().to_string();
+        assert_eq!(state.cluster().registry().place_session(&session, Some(&id)).unwrap(), id);
+        assert_eq!(server.call("DELETE", &format!("{base}/{id}"), None).await.status, 409);
+        assert_eq!(
+            server.call("DELETE", &format!("{base}/{id}?deletion-strategy=if-no-sessions"), None).await.status,
+            409
+        );
+        let hosted = server.get(&format!("{base}/{id}?sessions=true")).await.json();
+        assert_eq!(hosted["sessions"][0]["id"], session.as_str());
+
+        // when-no-sessions: drains, takes no new session, and goes when the last one closes.
+        let draining = server.call("DELETE", &format!("{base}/{id}?deletion-strategy=when-no-sessions"), None).await;
+        assert_eq!(draining.status, 202, "{}", draining.text);
+        assert_eq!(draining.json()["status"], "waiting-idle-to-terminate");
+        assert!(state.cluster().registry().place_session("another", None).is_err());
+        let change = state.cluster().registry().session_closed(&session, 1).expect("last session closes the drain");
+        assert_eq!(change.new_status.as_str(), "terminating");
+
+        // now: closes the sessions on the node.
+        let node = NodeProcess::start();
+        let id = add(&server, base, &node.uri).await["id"].as_str().unwrap().to_string();
+        let session = server.post("/openvidu/api/sessions", "{}").await.json()["id"].as_str().unwrap().to_string();
+        state.cluster().registry().place_session(&session, None).unwrap();
+        let removed = server.call("DELETE", &format!("{base}/{id}?deletion-strategy=now"), None).await;
+        assert_eq!(removed.status, 200, "{}", removed.text);
+        assert_eq!(server.get(&format!("/openvidu/api/sessions/{session}")).await.status, 404);
+        assert_eq!(server.get(&format!("{base}/{id}")).await.status, 404);
+
+        // An empty node goes at once with every strategy.
+        for strategy in ["now", "if-no-sessions", "when-no-sessions"] {
+            let node = NodeProcess::start();
+            let id = add(&server, base, &node.uri).await["id"].as_str().unwrap().to_string();
+            let reply = server.call("DELETE", &format!("{base}/{id}?deletion-strategy={strategy}"), None).await;
+            assert_eq!(reply.status, 204, "{strategy}: {}", reply.text);
+        }
+        let node = NodeProcess::start();
+        let id = add(&server, base, &node.uri).await["id"].as_str().unwrap().to_string();
+        let reply = server.call("DELETE", &format!("{base}/{id}?deletion-strategy=later"), None).await;
+        assert_eq!(reply.status, 400);
+    }
+}
+
+#[tokio::test]
+async fn patch_allows_exactly_the_documented_transitions() {
+    let server = start(&[]).await;
+    for base in FAMILIES {
+        let node = NodeProcess::start();
+        let id = add(&server, base, &node.uri).await["id"].as_str().unwrap().to_string();
+        let patch = |status: &str| {
+            let path = format!("{base}/{id}");
+            let body = format!(r#"{{"status":"{status}"}}"#);
+            let server = &server;
+            async move { server.call("PATCH", &path, Some(&body)).await }
+        };
+        assert_eq!(patch("running").await.status, 204);
+        for refused in ["failed", "terminated", "launching", "canceled", "RUNNING", "sleeping"] {
+            let reply = patch(refused).await;
+            assert_eq!(reply.status, 400, "{refused}: {}", reply.text);
+        }
+        let reply = server.call("PATCH", &format!("{base}/{id}"), Some(r#"{"status":3}"#)).await;
+        assert_eq!(reply.status, 400);
+        let reply = patch("waiting-idle-to-terminate").await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+        assert_eq!(reply.json()["status"], "waiting-idle-to-terminate");
+        assert_eq!(patch("running").await.json()["status"], "running");
+        let reply = patch("terminating").await;
+        assert_eq!(reply.status, 200);
+        assert_eq!(reply.json()["status"], "terminating");
+        assert_eq!(server.get(&format!("{base}/{id}")).await.status, 404);
+        assert_eq!(patch("running").await.status, 404);
+    }
+}
+
+#[tokio::test]
+async fn a_killed_node_shows_disconnected() {
+    let server = start(&[]).await;
+    let mut node = NodeProcess::start();
+    let id = add(&server, FAMILIES[0], &node.uri).await["id"].as_str().unwrap().to_string();
+    node.kill();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let record = server.get(&format!("{}/{id}", FAMILIES[0])).await.json();
+        if record["connected"] == false {
+            assert!(record["disconnectionTime"].as_u64().unwrap() > 0);
+            assert!(!server.server.as_ref().unwrap().state.cluster().registry().has_capacity());
+            break;
+        }
+        assert!(Instant::now() < deadline, "still connected: {record}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn with_the_cluster_off_every_operation_is_501() {
+    let server = start(&[("OPENVIDU_PRO_CLUSTER", "false")]).await;
+    for base in FAMILIES {
+        for (method, path) in [
+            ("GET", base.to_string()),
+            ("POST", base.to_string()),
+            ("PUT", base.to_string()),
+            ("GET", format!("{base}/x")),
+            ("DELETE", format!("{base}/x")),
+            ("PATCH", format!("{base}/x")),
+        ] {
+            let reply = server.call(method, &path, Some("{}")).await;
+            assert_eq!(reply.status, 501, "{method} {path}: {}", reply.text);
+        }
+    }
+}
