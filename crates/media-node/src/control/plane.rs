@@ -133,6 +133,12 @@ impl ControlPlane {
                 None => json!({"value": "pong"}),
             }));
         }
+        if params.and_then(|p| p.get("sessionId")).is_some_and(|s| !s.is_null() && !s.is_string()) {
+            return Handled::now(Err(RpcError::new(
+                ErrorCode::ServerError,
+                "'sessionId' parameter should be a string",
+            )));
+        }
         if let Call::Connect = call {
             return Handled::now(self.connect(socket, named, now));
         }
@@ -381,10 +387,12 @@ impl ControlPlane {
             }
             "getSourceConnections" | "getSinkConnections" if is("MediaElement") => {
                 let as_source = operation == "getSinkConnections";
+                let only = params.get("mediaType").and_then(Value::as_str).map(MediaType::parse).transpose()?;
                 let list: Vec<Value> = self
                     .links
                     .links_of(object, as_source)
                     .into_iter()
+                    .filter(|(_, _, media)| only.is_none_or(|only| only == *media))
                     .map(|(source, sink, media)| {
                         kurento_protocol::event::complex(
                             "ElementConnectionData",

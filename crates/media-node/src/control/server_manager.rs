@@ -67,6 +67,8 @@ pub fn invoke(
         "getUsedMemory" => json!(system.used_memory_kib),
         "getCpuCount" => json!(system.cpu_count),
         "getMetadata" => json!(""),
+        // Inherited MediaObject getters of the singleton.
+        "getId" | "getName" => json!(kurento_protocol::object_id::SERVER_MANAGER_ID),
         "getKmd" => {
             let module = params.get("moduleName").and_then(Value::as_str).unwrap_or("");
             return Some(Err(RpcError::new(
