@@ -14,7 +14,7 @@ use super::respond::{no_content, ok_json};
 use super::state::AppState;
 use crate::cluster::node::{Extras, MediaNode};
 use crate::cluster::registry::RegistryError;
-use crate::cluster::service::AddError;
+use crate::cluster::service::{AddError, DiscoverError, LaunchFailure, RetireError};
 use crate::cluster::status::NodeStatus;
 use crate::fields::Fields;
 use crate::session::SessionView;
@@ -87,14 +87,22 @@ pub async fn get(State(state): State<AppState>, Ids(node_id): Ids<String>, flags
 
 pub async fn add(State(state): State<AppState>, flags: Flags, JsonBody(body): JsonBody) -> Result<Response, ApiError> {
     ensure_enabled(&state)?;
-    flags.get("wait", false)?;
+    let wait = flags.get("wait", false)?;
     let fields = body.as_ref().map_or_else(Fields::empty, Fields::new);
     let environment_id = fields.string("environmentId")?.map(str::to_string);
-    let Some(uri) = fields.string("uri")? else {
+    let uri = fields.string("uri")?;
+    if state.cluster().settings().auto_mode {
+        // In auto mode a node is launched; a given `uri` is ignored, as in OpenVidu.
+        return match state.cluster().launch(wait).await {
+            Ok(node) => Ok(ok_json(node.json(Extras::default()))),
+            Err(LaunchFailure::NoLauncher) => Err(ApiError::not_implemented("Launching media nodes here")),
+            Err(error) => Err(ApiError::Message(StatusCode::BAD_GATEWAY, error.to_string())),
+        };
+    }
+    let Some(uri) = uri else {
         return Err(ApiError::Message(
             StatusCode::NOT_IMPLEMENTED,
-            "Launching media nodes (auto mode) is not built yet: add a node with {\"uri\": \"ws://host:port/kurento\"}"
-                .into(),
+            "In manual mode a media node is added by its URI: {\"uri\": \"ws://host:8888/kurento\"}".into(),
         ));
     };
     let parsed = url::Url::parse(uri)
@@ -111,13 +119,26 @@ pub async fn add(State(state): State<AppState>, flags: Flags, JsonBody(body): Js
     }
 }
 
-/// `PUT`: autodiscovery. Being built; without a way to discover, OpenVidu answers 405.
+/// `PUT`: autodiscovery; the newly found nodes come back. 405 when there is no way to discover.
 pub async fn discover(State(state): State<AppState>) -> Result<Response, ApiError> {
     ensure_enabled(&state)?;
-    Err(ApiError::Message(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "Autodiscovery is not possible in this environment (no autodiscover script)".into(),
-    ))
+    match state.cluster().discover().await {
+        Ok(added) => {
+            let content: Vec<Value> = added.iter().map(|n| n.json(Extras::default())).collect();
+            Ok(ok_json(json!({"numberOfElements": content.len(), "content": content})))
+        }
+        Err(error @ DiscoverError::NotPossible(_)) => {
+            Err(ApiError::Message(StatusCode::METHOD_NOT_ALLOWED, error.to_string()))
+        }
+        Err(error) => Err(ApiError::Message(StatusCode::BAD_GATEWAY, error.to_string())),
+    }
+}
+
+fn retire_error(error: RetireError) -> ApiError {
+    match error {
+        RetireError::Registry(error) => registry_error(error),
+        RetireError::Terminate(error) => ApiError::Message(StatusCode::BAD_GATEWAY, error.to_string()),
+    }
 }
 
 /// Closes the sessions a removed node hosted (reason `mediaServerDisconnect`).
@@ -144,12 +165,12 @@ pub async fn remove(
     match (strategy.as_str(), busy) {
         (_, Err(RegistryError::NotFound(id))) => Err(registry_error(RegistryError::NotFound(id))),
         ("now" | "if-no-sessions" | "when-no-sessions", Ok(())) => {
-            cluster.remove(&node_id).map_err(registry_error)?;
+            cluster.retire(&node_id).await.map_err(retire_error)?;
             Ok(no_content())
         }
         ("now", Err(_)) => {
             let node = cluster.registry().get(&node_id).cloned().map_err(registry_error)?;
-            let sessions = cluster.remove(&node_id).map_err(registry_error)?;
+            let sessions = cluster.retire(&node_id).await.map_err(retire_error)?;
             close_sessions(&state, sessions);
             if wait {
                 Ok(no_content())
@@ -193,7 +214,7 @@ pub async fn modify(
     cluster.publish(vec![change]);
     // On premises, terminating means the node is let go: its sessions close and it is forgotten.
     if status == NodeStatus::Terminating {
-        let sessions = cluster.remove(&node_id).map_err(registry_error)?;
+        let sessions = cluster.retire(&node_id).await.map_err(retire_error)?;
         close_sessions(&state, sessions);
     }
     Ok(ok_json(node.json(Extras::default())))

@@ -1,11 +1,15 @@
 //! The Pro cluster: media nodes, their statuses, load and session placement.
 //! Pure cores here; the HTTP handlers and node connections are adapters.
 
+pub mod discovery;
+pub mod launcher;
 pub mod node;
 pub mod placement;
 pub mod registry;
 pub mod service;
 pub mod status;
+
+use std::path::PathBuf;
 
 use crate::config::Config;
 
@@ -20,5 +24,18 @@ pub fn settings_from(config: &Config, started_ms: u64) -> service::ClusterSettin
         cdr_file: settings
             .bool("OPENVIDU_CDR")
             .then(|| config.cdr_path.join(format!("CDR.{}_{started_ms}.log", crate::clock::civil_date(started_ms)))),
+        auto_mode: settings.text("OPENVIDU_PRO_CLUSTER_MODE") == "auto",
+        local: settings.text("OPENVIDU_PRO_CLUSTER_ENVIRONMENT") == "local",
+        cluster_path: PathBuf::from(settings.text("OPENVIDU_PRO_CLUSTER_PATH")),
+        kms_uris: settings.list("KMS_URIS").to_vec(),
+        startup_nodes: settings.int("OPENVIDU_PRO_CLUSTER_MEDIA_NODES").max(0) as usize,
+        autodiscovery: settings.bool("OPENVIDU_PRO_CLUSTER_AUTODISCOVERY"),
+        embedded: settings.bool("PLENUM_EMBEDDED_MEDIA_NODE"),
+        media_node_bin: Some(settings.text("PLENUM_MEDIA_NODE_BIN")).filter(|p| !p.is_empty()).map(PathBuf::from),
+        embedded_rtc_address: settings
+            .list("MEDIA_NODES_PUBLIC_IPS")
+            .first()
+            .and_then(|ip| ip.parse().ok())
+            .unwrap_or(std::net::IpAddr::from([127, 0, 0, 1])),
     }
 }

@@ -18,19 +18,17 @@ pub struct StatusChange {
     pub timestamp: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RegistryError {
+    #[error("Media node '{0}' not found")]
     NotFound(String),
     /// A node with this URI is registered already.
-    Duplicate {
-        uri: String,
-        id: String,
-    },
+    #[error("Media node {uri} is registered already as {id}")]
+    Duplicate { uri: String, id: String },
     /// The node hosts sessions (or recordings) and the operation needs it idle.
-    Busy {
-        id: String,
-        sessions: usize,
-    },
+    #[error("Media node '{id}' hosts {sessions} session(s)")]
+    Busy { id: String, sessions: usize },
+    #[error("{0}")]
     Refused(String),
 }
 

@@ -13,27 +13,73 @@ use kurento_protocol::object_id::SERVER_MANAGER_ID;
 use serde_json::{Value, json};
 use tokio::sync::broadcast;
 
+use super::launcher::{LaunchError, Launcher, LocalLauncher};
 use super::node::MediaNode;
 use super::placement::LoadStrategy;
 use super::registry::{Registry, RegistryError, StatusChange};
-use super::status::Happening;
+use super::status::{Happening, NodeStatus};
 use crate::clock::now_ms;
+use plenum_media_node::media::MediaConfig;
+use plenum_media_node::node::{NodeConfig, RunningNode};
+use plenum_media_node::transport::ControlConfig;
 
 /// How long adding a node may take before it counts as unreachable.
 pub const REACH_TIMEOUT: Duration = Duration::from_secs(4);
 
 #[derive(Debug, Clone)]
 pub struct ClusterSettings {
+    /// `OPENVIDU_PRO_CLUSTER`: whether the media node API is served.
     pub enabled: bool,
     pub cluster_id: String,
     pub strategy: LoadStrategy,
     /// The CDR file, when `OPENVIDU_CDR=true`.
     pub cdr_file: Option<PathBuf>,
+    /// `OPENVIDU_PRO_CLUSTER_MODE=auto`: nodes are launched, not added by URI.
+    pub auto_mode: bool,
+    /// `OPENVIDU_PRO_CLUSTER_ENVIRONMENT=local`: nodes are processes on this host.
+    pub local: bool,
+    pub cluster_path: PathBuf,
+    pub kms_uris: Vec<String>,
+    /// `OPENVIDU_PRO_CLUSTER_MEDIA_NODES`: launched at startup in auto mode.
+    pub startup_nodes: usize,
+    pub autodiscovery: bool,
+    /// `PLENUM_EMBEDDED_MEDIA_NODE`.
+    pub embedded: bool,
+    /// `PLENUM_MEDIA_NODE_BIN`, for the local launcher.
+    pub media_node_bin: Option<PathBuf>,
+    /// Where the embedded node announces media (`MEDIA_NODES_PUBLIC_IPS`' first entry, else loopback).
+    pub embedded_rtc_address: std::net::IpAddr,
 }
 
 #[derive(Debug, Clone)]
 pub enum ClusterEvent {
     StatusChanged(StatusChange),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum LaunchFailure {
+    #[error("Launching media nodes needs OPENVIDU_PRO_CLUSTER_MODE=auto with OPENVIDU_PRO_CLUSTER_ENVIRONMENT=local")]
+    NoLauncher,
+    #[error("{0}")]
+    Launch(#[from] LaunchError),
+    #[error("The launched media node did not answer: {0}")]
+    Unreachable(String),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum RetireError {
+    #[error(transparent)]
+    Registry(RegistryError),
+    #[error("{0}")]
+    Terminate(LaunchError),
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum DiscoverError {
+    #[error("Autodiscovery is not possible: there is no {0} script")]
+    NotPossible(String),
+    #[error("Autodiscovery failed: {0}")]
+    Failed(String),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -49,12 +95,102 @@ pub struct ClusterService {
     registry: Mutex<Registry>,
     clients: Mutex<HashMap<String, Arc<KurentoClient>>>,
     bus: broadcast::Sender<ClusterEvent>,
+    launcher: Option<Arc<dyn Launcher>>,
+    embedded: Mutex<Option<RunningNode>>,
 }
 
 impl ClusterService {
     pub fn new(settings: ClusterSettings) -> Arc<Self> {
+        let launcher: Option<Arc<dyn Launcher>> = settings.local.then(|| {
+            Arc::new(LocalLauncher::new(settings.media_node_bin.clone(), &settings.cluster_path)) as Arc<dyn Launcher>
+        });
+        Self::with_launcher(settings, launcher)
+    }
+
+    pub fn with_launcher(settings: ClusterSettings, launcher: Option<Arc<dyn Launcher>>) -> Arc<Self> {
         let registry = Mutex::new(Registry::new(settings.strategy));
-        Arc::new(Self { settings, registry, clients: Mutex::new(HashMap::new()), bus: broadcast::channel(256).0 })
+        Arc::new(Self {
+            settings,
+            registry,
+            clients: Mutex::new(HashMap::new()),
+            bus: broadcast::channel(256).0,
+            launcher,
+            embedded: Mutex::new(None),
+        })
+    }
+
+    pub fn settings(&self) -> &ClusterSettings {
+        &self.settings
+    }
+
+    /// Brings up the startup nodes in the background: discovered ones, `KMS_URIS`,
+    /// launched ones (auto mode) and the embedded one.
+    pub fn start_background(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+        let cluster = self.clone();
+        tokio::spawn(async move { cluster.bring_up().await })
+    }
+
+    async fn bring_up(self: &Arc<Self>) {
+        if self.settings.autodiscovery {
+            match self.discover().await {
+                Ok(found) if !found.is_empty() => tracing::info!(nodes = found.len(), "media nodes discovered"),
+                Ok(_) | Err(DiscoverError::NotPossible(_)) => {}
+                Err(error) => tracing::warn!(%error, "autodiscovery at startup failed"),
+            }
+        }
+        let uris = if self.settings.enabled {
+            &self.settings.kms_uris[..]
+        } else {
+            &self.settings.kms_uris[..1.min(self.settings.kms_uris.len())]
+        };
+        for uri in uris {
+            let cluster = self.clone();
+            let uri = uri.clone();
+            tokio::spawn(async move { cluster.add_until_reached(uri).await });
+        }
+        if self.settings.auto_mode {
+            let missing = self.settings.startup_nodes.saturating_sub(self.registry().len());
+            for _ in 0..missing {
+                if let Err(error) = self.launch(true).await {
+                    tracing::error!(%error, "launching a startup media node failed");
+                }
+            }
+        } else if self.settings.embedded && self.settings.kms_uris.is_empty() {
+            if let Err(error) = self.start_embedded().await {
+                tracing::error!(%error, "the embedded media node did not start");
+            }
+        }
+    }
+
+    /// `KMS_URIS` entries: retried until reached, since nodes may start after the master.
+    async fn add_until_reached(self: Arc<Self>, uri: String) {
+        let Ok(parsed) = url::Url::parse(&uri) else { return };
+        let mut delay = Duration::from_secs(1);
+        loop {
+            match self.add_uri(&parsed, None).await {
+                Ok(_) | Err(AddError::Duplicate { .. }) => return,
+                Err(error) => {
+                    tracing::warn!(%error, retry_in_s = delay.as_secs(), "media node from KMS_URIS not reached yet")
+                }
+            }
+            tokio::time::sleep(delay).await;
+            delay = (delay * 2).min(Duration::from_secs(30));
+        }
+    }
+
+    async fn start_embedded(self: &Arc<Self>) -> Result<(), String> {
+        let config = NodeConfig {
+            control: ControlConfig {
+                listen: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+                ..ControlConfig::default()
+            },
+            media: MediaConfig { rtc_address: self.settings.embedded_rtc_address, ..MediaConfig::default() },
+        };
+        let running = plenum_media_node::node::start(config).await.map_err(|e| e.to_string())?;
+        let uri = url::Url::parse(&running.uri()).map_err(|e| e.to_string())?;
+        *self.embedded.lock().unwrap_or_else(|p| p.into_inner()) = Some(running);
+        self.add_uri(&uri, Some(EMBEDDED.to_string())).await.map_err(|e| e.to_string())?;
+        Ok(())
     }
 
     pub fn enabled(&self) -> bool {
@@ -79,19 +215,7 @@ impl ClusterService {
         if let Some(existing) = self.registry().find_by_uri(&text) {
             return Err(AddError::Duplicate { uri: text, id: existing.id.clone() });
         }
-        let unreachable = |reason: String| AddError::Unreachable { uri: text.clone(), reason };
-        let options =
-            ClientOptions { connect_timeout: REACH_TIMEOUT, request_timeout: REACH_TIMEOUT, ..Default::default() };
-        let reach = async {
-            let client = KurentoClient::connect(&text, options).await.map_err(|e| e.to_string())?;
-            client.ping().await.map_err(|e| e.to_string())?;
-            client.invoke(SERVER_MANAGER_ID, "getInfo", json!({})).await.map_err(|e| e.to_string())?;
-            Ok::<_, String>(client)
-        };
-        let client = tokio::time::timeout(REACH_TIMEOUT, reach)
-            .await
-            .map_err(|_| unreachable(format!("no answer within {} s", REACH_TIMEOUT.as_secs())))?
-            .map_err(unreachable)?;
+        let client = reach(&text).await.map_err(|reason| AddError::Unreachable { uri: text.clone(), reason })?;
         let now = now_ms();
         let id = match &environment_id {
             Some(env) => MediaNode::id_for(env),
@@ -106,25 +230,158 @@ impl ClusterService {
             connection_time: None,
             disconnection_time: None,
             launching_time: now,
-            status: super::status::NodeStatus::Launching,
+            status: NodeStatus::Launching,
             load: 0.0,
         };
-        let changes = {
-            let mut registry = self.registry();
-            let inserted = registry.insert(node, now).map_err(|e| match e {
-                RegistryError::Duplicate { uri, id } => AddError::Duplicate { uri, id },
-                other => unreachable(format!("{other:?}")),
-            })?;
-            let _ = registry.set_connected(&id, true, now);
-            let running = registry.happened(&id, Happening::LaunchSucceeded, now).ok().flatten();
-            [Some(inserted), running].into_iter().flatten().collect::<Vec<_>>()
+        let inserted = self.registry().insert(node, now).map_err(|e| match e {
+            RegistryError::Duplicate { uri, id } => AddError::Duplicate { uri, id },
+            other => AddError::Unreachable { uri: text.clone(), reason: format!("{other:?}") },
+        });
+        let inserted = match inserted {
+            Ok(change) => change,
+            Err(error) => {
+                client.close();
+                return Err(error);
+            }
         };
-        self.publish(changes);
-        let client = Arc::new(client);
-        self.clients.lock().unwrap_or_else(|p| p.into_inner()).insert(id.clone(), client.clone());
-        tokio::spawn(watch_link(Arc::downgrade(self), id.clone(), client));
+        self.publish(vec![inserted]);
+        self.attach(&id, client);
         tracing::info!(%id, uri = %text, "media node added");
         Ok(self.registry().get(&id).cloned().expect("just inserted"))
+    }
+
+    /// A reached node goes `running` and its link is watched.
+    fn attach(self: &Arc<Self>, id: &str, client: KurentoClient) {
+        let now = now_ms();
+        let change = {
+            let mut registry = self.registry();
+            let _ = registry.set_connected(id, true, now);
+            registry.happened(id, Happening::LaunchSucceeded, now).ok().flatten()
+        };
+        let client = Arc::new(client);
+        self.clients.lock().unwrap_or_else(|p| p.into_inner()).insert(id.to_string(), client.clone());
+        tokio::spawn(watch_link(Arc::downgrade(self), id.to_string(), client));
+        if let Some(change) = change {
+            let canceled = change.new_status == NodeStatus::Terminating;
+            self.publish(vec![change]);
+            if canceled {
+                let cluster = self.clone();
+                let id = id.to_string();
+                tokio::spawn(async move {
+                    if let Err(error) = cluster.retire(&id).await {
+                        tracing::error!(%id, %error, "terminating a canceled media node failed");
+                    }
+                });
+            }
+        }
+    }
+
+    /// Launches a node (auto mode). Without `wait` the `launching` record comes back at once.
+    pub async fn launch(self: &Arc<Self>, wait: bool) -> Result<MediaNode, LaunchFailure> {
+        let launcher = self.launcher.clone().filter(|_| self.settings.auto_mode).ok_or(LaunchFailure::NoLauncher)?;
+        let launch = launcher.launch()?;
+        let now = now_ms();
+        let id = MediaNode::id_for(&launch.environment_id);
+        let node = MediaNode {
+            id: id.clone(),
+            environment_id: Some(launch.environment_id.clone()),
+            ip: None,
+            uri: None,
+            connected: false,
+            connection_time: None,
+            disconnection_time: None,
+            launching_time: now,
+            status: NodeStatus::Launching,
+            load: 0.0,
+        };
+        let change =
+            self.registry().insert(node.clone(), now).map_err(|e| LaunchFailure::Unreachable(format!("{e:?}")))?;
+        self.publish(vec![change]);
+        tracing::info!(%id, "media node launching");
+        let cluster = self.clone();
+        let finish = async move { cluster.finish_launch(&id, launch.ready).await };
+        if wait {
+            finish.await
+        } else {
+            tokio::spawn(async move {
+                if let Err(error) = finish.await {
+                    tracing::error!(%error, "media node launch failed");
+                }
+            });
+            Ok(node)
+        }
+    }
+
+    async fn finish_launch(
+        self: &Arc<Self>,
+        id: &str,
+        ready: super::launcher::Pending<'static, Result<String, LaunchError>>,
+    ) -> Result<MediaNode, LaunchFailure> {
+        let reached = match ready.await {
+            Ok(uri) => {
+                let ip = url::Url::parse(&uri).ok().and_then(|u| MediaNode::ip_of(&u));
+                let _ = self.registry().update_launched(id, &uri, ip);
+                reach(&uri).await.map_err(LaunchFailure::Unreachable)
+            }
+            Err(error) => Err(LaunchFailure::Launch(error)),
+        };
+        match reached {
+            Ok(client) => {
+                self.attach(id, client);
+                self.registry().get(id).cloned().map_err(|e| LaunchFailure::Unreachable(format!("{e:?}")))
+            }
+            Err(failure) => {
+                let change = self.registry().happened(id, Happening::LaunchFailed, now_ms()).ok().flatten();
+                self.publish(change.into_iter().collect());
+                Err(failure)
+            }
+        }
+    }
+
+    /// Runs autodiscovery and adds what it finds; returns the newly added nodes.
+    pub async fn discover(self: &Arc<Self>) -> Result<Vec<MediaNode>, DiscoverError> {
+        let found: Vec<(String, Option<String>)> = match &self.launcher {
+            Some(launcher) => launcher.survivors().into_iter().map(|(env, uri)| (uri, Some(env))).collect(),
+            None => match super::discovery::run_script(&self.settings.cluster_path).await {
+                Ok(Some(found)) => found.into_iter().map(|f| (f.uri, f.environment_id)).collect(),
+                Ok(None) => {
+                    let script = self.settings.cluster_path.join("autodiscover");
+                    return Err(DiscoverError::NotPossible(script.display().to_string()));
+                }
+                Err(error) => return Err(DiscoverError::Failed(error)),
+            },
+        };
+        let mut added = Vec::new();
+        for (uri, environment_id) in found {
+            let Ok(parsed) = url::Url::parse(&uri) else {
+                tracing::warn!(%uri, "autodiscovery found something that is not a URL");
+                continue;
+            };
+            match self.add_uri(&parsed, environment_id).await {
+                Ok(node) => added.push(node),
+                Err(AddError::Duplicate { .. }) => {}
+                Err(error) => tracing::warn!(%error, "a discovered media node could not be added"),
+            }
+        }
+        Ok(added)
+    }
+
+    /// Takes a node out for good: terminated through its launcher when it was launched
+    /// (a failure leaves it `terminating`), then forgotten. Returns the sessions it hosted.
+    pub async fn retire(&self, id: &str) -> Result<Vec<String>, RetireError> {
+        let node = self.registry().get(id).cloned().map_err(RetireError::Registry)?;
+        let launched = self.launcher.is_some() && node.environment_id.as_deref().is_some_and(|e| e != EMBEDDED);
+        if let (true, Some(launcher), Some(environment_id)) = (launched, &self.launcher, &node.environment_id) {
+            if node.status != NodeStatus::Terminating {
+                let change = self.registry().request_status(id, NodeStatus::Terminating, now_ms()).ok().flatten();
+                self.publish(change.into_iter().collect());
+            }
+            if let Some(client) = self.clients.lock().unwrap_or_else(|p| p.into_inner()).remove(id) {
+                client.close();
+            }
+            launcher.terminate(environment_id).await.map_err(RetireError::Terminate)?;
+        }
+        self.remove(id).map_err(RetireError::Registry)
     }
 
     /// `kurentoInfo` for `?extra-info=true`: the node's ServerManager info and memory.
@@ -184,12 +441,33 @@ impl ClusterService {
         })
     }
 
-    /// Drops every node connection (shutdown or restart).
+    /// Drops every node connection and stops the embedded node (shutdown).
     pub fn close_all(&self) {
         for (_, client) in self.clients.lock().unwrap_or_else(|p| p.into_inner()).drain() {
             client.close();
         }
+        if let Some(node) = self.embedded.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            node.stop();
+        }
     }
+}
+
+/// The environment id of the node running inside the master.
+pub const EMBEDDED: &str = "embedded";
+
+/// Connects to a node and checks it answers as a Kurento media server should.
+async fn reach(uri: &str) -> Result<KurentoClient, String> {
+    let options =
+        ClientOptions { connect_timeout: REACH_TIMEOUT, request_timeout: REACH_TIMEOUT, ..Default::default() };
+    let attempt = async {
+        let client = KurentoClient::connect(uri, options).await.map_err(|e| e.to_string())?;
+        client.ping().await.map_err(|e| e.to_string())?;
+        client.invoke(SERVER_MANAGER_ID, "getInfo", json!({})).await.map_err(|e| e.to_string())?;
+        Ok::<_, String>(client)
+    };
+    tokio::time::timeout(REACH_TIMEOUT, attempt)
+        .await
+        .map_err(|_| format!("no answer within {} s", REACH_TIMEOUT.as_secs()))?
 }
 
 /// Mirrors a node's websocket state into the registry; the client reconnects by itself with backoff.

@@ -155,9 +155,21 @@ pub static PROPERTIES: &[PropertySpec] = &[
     ),
     p(
         "OPENVIDU_PRO_CLUSTER_ENVIRONMENT",
-        Kind::Choice(&["on_premise", "docker", "aws"]),
+        Kind::Choice(&["on_premise", "local", "docker", "aws"]),
         "on_premise",
-        "Where media nodes run.",
+        "Where media nodes run; local = plenum-media-node processes launched on this host.",
+    ),
+    p(
+        "PLENUM_EMBEDDED_MEDIA_NODE",
+        Kind::Bool,
+        "true",
+        "Run a media node inside the master when KMS_URIS is empty (manual mode).",
+    ),
+    p(
+        "PLENUM_MEDIA_NODE_BIN",
+        Kind::Text,
+        "",
+        "plenum-media-node binary the local environment launches; empty = next to the plenum executable.",
     ),
     p("OPENVIDU_PRO_CLUSTER_AUTODISCOVERY", Kind::Bool, "true", "Discover running media nodes."),
     p("OPENVIDU_PRO_CLUSTER_MEDIA_NODES", NON_NEGATIVE, "1", "Media nodes launched at startup (auto mode)."),

@@ -127,6 +127,17 @@ impl Config {
         if settings.bool("OPENVIDU_WEBHOOK") && settings.text("OPENVIDU_WEBHOOK_ENDPOINT").is_empty() {
             reject("OPENVIDU_WEBHOOK_ENDPOINT", "cannot be empty when OPENVIDU_WEBHOOK=true".into());
         }
+        if settings.text("OPENVIDU_PRO_CLUSTER_MODE") == "auto"
+            && settings.text("OPENVIDU_PRO_CLUSTER_ENVIRONMENT") != "local"
+        {
+            reject(
+                "OPENVIDU_PRO_CLUSTER_MODE",
+                format!(
+                    "auto mode needs a launcher, and environment '{}' has none in Plenum: use OPENVIDU_PRO_CLUSTER_ENVIRONMENT=local, or manual mode",
+                    settings.text("OPENVIDU_PRO_CLUSTER_ENVIRONMENT")
+                ),
+            );
+        }
         if settings.int("OPENVIDU_PRO_CLUSTER_AUTOSCALING_MIN_NODES")
             > settings.int("OPENVIDU_PRO_CLUSTER_AUTOSCALING_MAX_NODES")
         {
