@@ -8,14 +8,20 @@ use clap::Parser;
 use plenum::config::Config;
 use tracing_subscriber::EnvFilter;
 
+/// The config file used when none is given: in the working directory, read at
+/// startup if it exists, created by the first `POST /openvidu/api/restart`.
+const DEFAULT_CONFIG_FILE: &str = "plenum.env";
+
 /// Plenum master: OpenVidu Pro 2.x compatible REST API, signaling and cluster control.
 ///
-/// Configuration comes from built-in defaults, then the optional config file
-/// (OpenVidu `.env` format), then environment variables of the same names.
+/// Configuration comes from built-in defaults, then the config file (OpenVidu
+/// `.env` format), then environment variables of the same names.
 #[derive(Parser, Debug)]
 #[command(version, about)]
 struct Cli {
     /// Config file in OpenVidu's `.env` format (KEY=VALUE lines, # comments).
+    /// Without it, ./plenum.env is read if it exists. `POST /openvidu/api/restart`
+    /// writes accepted values to this file (creating ./plenum.env if needed).
     #[arg(long, env = "PLENUM_CONFIG", value_name = "PATH")]
     config: Option<PathBuf>,
 }
@@ -28,7 +34,8 @@ fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
 
-    let outcome = match Config::load(cli.config.as_deref(), &|key| std::env::var(key).ok()) {
+    let (path, to_create) = config_file(cli.config);
+    let mut outcome = match Config::load(path.as_deref(), &|key| std::env::var(key).ok()) {
         Ok(outcome) => outcome,
         Err(error) => {
             eprintln!("plenum: {error}");
@@ -37,6 +44,14 @@ fn main() -> ExitCode {
     };
     for warning in &outcome.warnings {
         tracing::warn!("{warning}");
+    }
+    match (&path, to_create) {
+        (Some(path), _) => tracing::info!(config_file = %path.display(), "configuration read"),
+        (None, Some(default)) => {
+            tracing::info!(config_file = %default.display(), "no config file yet; a restart through the API creates it");
+            outcome.config.config_file = Some(default);
+        }
+        (None, None) => {}
     }
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
@@ -63,6 +78,16 @@ fn main() -> ExitCode {
             }
         }
     })
+}
+
+/// The file to read at startup, and the default file a restart creates when there is none.
+fn config_file(given: Option<PathBuf>) -> (Option<PathBuf>, Option<PathBuf>) {
+    if let Some(path) = given {
+        return (Some(path), None);
+    }
+    let default =
+        std::env::current_dir().map(|dir| dir.join(DEFAULT_CONFIG_FILE)).unwrap_or(DEFAULT_CONFIG_FILE.into());
+    if default.exists() { (Some(default), None) } else { (None, Some(default)) }
 }
 
 async fn wait_for_stop_signal() {

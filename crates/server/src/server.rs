@@ -1,14 +1,31 @@
 //! Runs the master: binds the socket, serves HTTP or HTTPS, and runs the
 //! background sweeps, until asked to stop.
+//!
+//! # Restart in place
+//!
+//! Everything built from the configuration — the [`AppState`] (config,
+//! credentials, sessions, recordings, cluster, status), the router and the
+//! background tasks — forms one *generation*. The listening socket and the TLS
+//! certificate belong to the process and outlive generations: the socket is
+//! served by one fixed dispatcher that hands every request to the current
+//! generation's router. A restart ([`RestartTurn::restart`]) builds the next
+//! generation from a new [`Config`], swaps it in, then retires the old one:
+//! its background tasks stop, its media node connections close and its live
+//! sessions are closed (OpenVidu's reason `openviduServerStopped`). Clients never
+//! see the port closed; requests already running finish against the old
+//! generation, and their effects end with it.
 
 use std::net::SocketAddr;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError, RwLock, Weak};
 use std::time::Duration;
 
 use axum::Router;
+use axum::extract::Request;
 use axum_server::Handle;
 use axum_server::tls_rustls::RustlsConfig;
+use tokio::sync::OwnedMutexGuard;
 use tokio::task::JoinHandle;
+use tower::ServiceExt;
 
 use crate::api::{AppState, router};
 use crate::clock::now_ms;
@@ -39,9 +56,26 @@ pub struct RunningServer {
     pub tls_fingerprint: Option<String>,
     /// PEM of the TLS certificate, when TLS is on.
     pub tls_certificate_pem: Option<String>,
+    /// The services as started; after a restart, [`RunningServer::current_state`] has the live ones.
     pub state: AppState,
     stop: StopSignal,
     server: JoinHandle<std::io::Result<()>>,
+    services: Arc<Services>,
+}
+
+/// What outlives a restart: the listen address, the current generation and the dispatcher's router.
+struct Services {
+    local_addr: SocketAddr,
+    /// The current generation's router; the dispatcher clones it (an `Arc` inside) per request.
+    router: RwLock<Router>,
+    generation: Mutex<Option<Generation>>,
+    /// One restart at a time, from reading the running configuration to the swap.
+    turns: Arc<tokio::sync::Mutex<()>>,
+}
+
+/// The services built from one configuration.
+struct Generation {
+    state: AppState,
     background: Vec<JoinHandle<()>>,
 }
 
@@ -69,17 +103,129 @@ pub async fn start(config: Config) -> Result<RunningServer, ServeError> {
         None => None,
     };
 
-    let status = ServerStatus::started(now_ms());
-    let state = AppState::new(config, public.clone(), SessionStore::new(IdGenerator::from_os()), status);
+    let services = Arc::new_cyclic(|weak: &Weak<Services>| {
+        let (generation, router) =
+            launch(config, ServerStatus::started(now_ms()), local_addr, weak.clone(), Vec::new());
+        Services {
+            local_addr,
+            router: RwLock::new(router),
+            generation: Mutex::new(Some(generation)),
+            turns: Arc::new(tokio::sync::Mutex::new(())),
+        }
+    });
+    let state = services.current().expect("the first generation is running");
     let stop = StopSignal::new();
     let (tls_fingerprint, tls_certificate_pem) = match &tls {
         Some(m) => (Some(m.fingerprint.clone()), Some(m.certificate_pem.clone())),
         None => (None, None),
     };
-    let server = serve_http(listener, router(state.clone()), tls.map(|m| m.server_config), stop.clone())?;
-    let background = vec![tokio::spawn(run_session_garbage_collector(state.clone()))];
+    let server = serve_http(listener, dispatcher(services.clone()), tls.map(|m| m.server_config), stop.clone())?;
     tracing::info!(listen = %local_addr, public_url = %public.http_url, "Plenum master listening");
-    Ok(RunningServer { local_addr, public, tls_fingerprint, tls_certificate_pem, state, stop, server, background })
+    Ok(RunningServer { local_addr, public, tls_fingerprint, tls_certificate_pem, state, stop, server, services })
+}
+
+/// Builds the services of one configuration and starts their background tasks.
+/// Everything that must be rebuilt by a restart is started here.
+/// `carried` are the media nodes of the previous generation, reconnected by the new one.
+fn launch(
+    config: Config,
+    status: ServerStatus,
+    local_addr: SocketAddr,
+    services: Weak<Services>,
+    carried: Vec<crate::cluster::service::Carried>,
+) -> (Generation, Router) {
+    let public = config.public_endpoint(local_addr);
+    let state = AppState::new(config, public, SessionStore::new(IdGenerator::from_os()), status);
+    state.set_restarter(Restarter(services));
+    let router = router(state.clone());
+    let background =
+        vec![tokio::spawn(run_session_garbage_collector(state.clone())), state.cluster().start_background(carried)];
+    (Generation { state, background }, router)
+}
+
+/// Stops a generation that is no longer served: background tasks, media node
+/// connections, and live sessions (closed as OpenVidu does when it stops, reason
+/// `openviduServerStopped`).
+fn retire(generation: Generation) {
+    for task in &generation.background {
+        task.abort();
+    }
+    let state = generation.state;
+    state.cluster().close_all();
+    let mut sessions = state.sessions();
+    let ids: Vec<String> = sessions.sessions().map(|session| session.id.clone()).collect();
+    for id in ids {
+        if sessions.remove_session(&id).is_ok() {
+            tracing::info!(session = %id, reason = "openviduServerStopped", "session closed");
+        }
+    }
+}
+
+/// The one service on the socket: hands each request to the current generation's router.
+fn dispatcher(services: Arc<Services>) -> Router {
+    Router::new().fallback_service(tower::service_fn(move |request: Request| {
+        let router = services.router.read().unwrap_or_else(PoisonError::into_inner).clone();
+        router.oneshot(request)
+    }))
+}
+
+impl Services {
+    fn current(&self) -> Option<AppState> {
+        self.generation.lock().unwrap_or_else(PoisonError::into_inner).as_ref().map(|g| g.state.clone())
+    }
+
+    /// Swaps in a generation built from `config`; `None` once the server is stopping.
+    fn restart(self: &Arc<Self>, config: Config) -> Option<ServerStatus> {
+        let mut slot = self.generation.lock().unwrap_or_else(PoisonError::into_inner);
+        let previous = slot.as_ref()?;
+        let status = previous.state.status().restarted(now_ms());
+        let carried = previous.state.cluster().handover();
+        let (generation, router) = launch(config, status, self.local_addr, Arc::downgrade(self), carried);
+        *self.router.write().unwrap_or_else(PoisonError::into_inner) = router;
+        let old = slot.replace(generation).expect("checked above");
+        drop(slot);
+        retire(old);
+        tracing::info!(
+            restart_counter = status.restart_counter,
+            last_restart_time = status.last_restart_time,
+            "Plenum master restarted"
+        );
+        Some(status)
+    }
+}
+
+/// What a request handler holds to restart the master it runs in. It does not
+/// keep the master alive: once the server is shut down, [`Restarter::begin`] says so.
+#[derive(Clone)]
+pub struct Restarter(Weak<Services>);
+
+impl Restarter {
+    /// Waits for any other restart to finish and takes the turn; `None` when the server is gone.
+    pub async fn begin(&self) -> Option<RestartTurn> {
+        let services = self.0.upgrade()?;
+        let turn = services.turns.clone().lock_owned().await;
+        Some(RestartTurn { services, _turn: turn })
+    }
+}
+
+/// The exclusive right to restart: the running configuration cannot change
+/// under the holder until it restarts or drops the turn.
+pub struct RestartTurn {
+    services: Arc<Services>,
+    _turn: OwnedMutexGuard<()>,
+}
+
+impl RestartTurn {
+    /// The services running now (a request may have been routed to an older generation).
+    pub fn current(&self) -> Option<AppState> {
+        self.services.current()
+    }
+
+    /// Replaces the running services by ones built from `config`, on the same
+    /// socket. Returns the new status, or `None` if the server is stopping.
+    pub fn restart(self, config: Config) -> Option<ServerStatus> {
+        self.services.restart(config)
+    }
 }
 
 /// Tells a server started by [`serve_http`] to stop accepting and finish.
@@ -138,14 +284,19 @@ pub fn serve_http(
 }
 
 impl RunningServer {
-    /// Stops accepting, lets in-flight requests finish, stops background tasks.
+    /// The services running now: the ones [`RunningServer::state`] names, or those of the last restart.
+    pub fn current_state(&self) -> AppState {
+        self.services.current().unwrap_or_else(|| self.state.clone())
+    }
+
+    /// Stops accepting, lets in-flight requests finish, stops background tasks
+    /// and closes live sessions.
     pub async fn shutdown(self) -> Result<(), ServeError> {
-        for task in &self.background {
-            task.abort();
-        }
+        // Taking the generation first makes any restart that is still to come answer "stopping".
+        let last = self.services.generation.lock().unwrap_or_else(PoisonError::into_inner).take();
         self.stop.stop();
         let mut server = self.server;
-        match tokio::time::timeout(GRACE, &mut server).await {
+        let result = match tokio::time::timeout(GRACE, &mut server).await {
             Ok(Ok(result)) => result.map_err(ServeError::Io),
             Ok(Err(join)) => Err(ServeError::Io(std::io::Error::other(join))),
             Err(_) => {
@@ -153,6 +304,10 @@ impl RunningServer {
                 server.abort();
                 Ok(())
             }
+        };
+        if let Some(generation) = last {
+            retire(generation);
         }
+        result
     }
 }

@@ -12,7 +12,12 @@ use serde_json::Value;
 const BASE: &str = "/openvidu/api/media-nodes";
 
 async fn local_master(cluster_path: &std::path::Path, binary: &str) -> TestServer {
+    local_master_with(cluster_path, binary, "0").await
+}
+
+async fn local_master_with(cluster_path: &std::path::Path, binary: &str, startup_nodes: &str) -> TestServer {
     start(&[
+        ("OPENVIDU_PRO_CLUSTER_MEDIA_NODES", startup_nodes),
         ("OPENVIDU_PRO_CLUSTER_MODE", "auto"),
         ("OPENVIDU_PRO_CLUSTER_ENVIRONMENT", "local"),
         ("OPENVIDU_PRO_CLUSTER_PATH", cluster_path.to_str().unwrap()),
@@ -71,6 +76,27 @@ async fn launches_without_wait_then_runs_then_terminates() {
     assert_eq!(server.call("DELETE", &format!("{BASE}/{id}"), None).await.status, 204);
     wait_until_gone(&pid).await;
     assert_eq!(server.get(&format!("{BASE}/{id}")).await.status, 404);
+}
+
+#[tokio::test]
+async fn auto_mode_launches_the_configured_nodes_at_startup() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = local_master_with(dir.path(), binary().to_str().unwrap(), "2").await;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let nodes = loop {
+        let list = server.get(BASE).await.json();
+        let running = list["content"].as_array().unwrap().iter().filter(|n| n["status"] == "running").count();
+        if running == 2 {
+            break list["content"].as_array().unwrap().clone();
+        }
+        assert!(Instant::now() < deadline, "startup nodes not running: {list}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    for node in nodes {
+        let (id, pid) = (node["id"].as_str().unwrap(), node["environmentId"].as_str().unwrap());
+        assert_eq!(server.call("DELETE", &format!("{BASE}/{id}"), None).await.status, 204);
+        wait_until_gone(pid).await;
+    }
 }
 
 #[tokio::test]

@@ -9,6 +9,8 @@ use common::{SECRET, start};
 use serde_json::Value;
 
 const FAMILIES: [&str; 2] = ["/openvidu/api/media-nodes", "/pro/media-nodes"];
+/// These tests manage their own nodes; the embedded one has its own test.
+const NO_EMBEDDED: &[(&str, &str)] = &[("PLENUM_EMBEDDED_MEDIA_NODE", "false")];
 
 async fn add(server: &common::TestServer, base: &str, uri: &str) -> Value {
     let reply = server.post(base, &format!(r#"{{"uri":"{uri}"}}"#)).await;
@@ -18,7 +20,7 @@ async fn add(server: &common::TestServer, base: &str, uri: &str) -> Value {
 
 #[tokio::test]
 async fn nodes_are_added_listed_fetched_and_refused_twice() {
-    let server = start(&[]).await;
+    let server = start(NO_EMBEDDED).await;
     for base in FAMILIES {
         let node = NodeProcess::start();
         let added = add(&server, base, &node.uri).await;
@@ -56,7 +58,7 @@ async fn nodes_are_added_listed_fetched_and_refused_twice() {
 
 #[tokio::test]
 async fn bad_uris_get_400_and_unreachable_nodes_404_in_bounded_time() {
-    let server = start(&[]).await;
+    let server = start(NO_EMBEDDED).await;
     for base in FAMILIES {
         for body in [r#"{"uri":5}"#, r#"{"uri":"http://127.0.0.1:1/kurento"}"#, r#"{"uri":"not a url"}"#] {
             let reply = server.post(base, body).await;
@@ -74,7 +76,7 @@ async fn bad_uris_get_400_and_unreachable_nodes_404_in_bounded_time() {
 
 #[tokio::test]
 async fn auth_is_required() {
-    let server = start(&[]).await;
+    let server = start(NO_EMBEDDED).await;
     for base in FAMILIES {
         assert_eq!(server.raw("GET", base, None, None).await.status, 401);
         assert_eq!(server.raw("GET", base, None, Some(("OPENVIDUAPP", "wrong"))).await.status, 401);
@@ -84,7 +86,7 @@ async fn auth_is_required() {
 
 #[tokio::test]
 async fn deletion_strategies_follow_the_sessions_on_the_node() {
-    let server = start(&[]).await;
+    let server = start(NO_EMBEDDED).await;
     let state = server.server.as_ref().unwrap().state.clone();
     for base in FAMILIES {
         // if-no-sessions: refused while a session is there.
@@ -134,7 +136,7 @@ async fn deletion_strategies_follow_the_sessions_on_the_node() {
 
 #[tokio::test]
 async fn patch_allows_exactly_the_documented_transitions() {
-    let server = start(&[]).await;
+    let server = start(NO_EMBEDDED).await;
     for base in FAMILIES {
         let node = NodeProcess::start();
         let id = add(&server, base, &node.uri).await["id"].as_str().unwrap().to_string();
@@ -165,7 +167,7 @@ async fn patch_allows_exactly_the_documented_transitions() {
 
 #[tokio::test]
 async fn a_killed_node_shows_disconnected() {
-    let server = start(&[]).await;
+    let server = start(NO_EMBEDDED).await;
     let mut node = NodeProcess::start();
     let id = add(&server, FAMILIES[0], &node.uri).await["id"].as_str().unwrap().to_string();
     node.kill();
@@ -197,5 +199,40 @@ async fn with_the_cluster_off_every_operation_is_501() {
             let reply = server.call(method, &path, Some("{}")).await;
             assert_eq!(reply.status, 501, "{method} {path}: {}", reply.text);
         }
+    }
+}
+
+#[tokio::test]
+async fn the_embedded_node_registers_at_startup_and_survives_a_restart() {
+    let server = start(&[]).await;
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let embedded = loop {
+        let reply = server.get(&format!("{}/media_embedded", FAMILIES[0])).await;
+        if reply.status == 200 && reply.json()["status"] == "running" {
+            break reply.json();
+        }
+        assert!(Instant::now() < deadline, "embedded node not running: {}", reply.text);
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(embedded["environmentId"], "embedded");
+    assert_eq!(embedded["connected"], true);
+    let other = NodeProcess::start();
+    let added = add(&server, FAMILIES[0], &other.uri).await;
+    assert_eq!(server.post("/openvidu/api/restart", "{}").await.status, 200);
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let list = server.get(FAMILIES[0]).await.json();
+        let ids: Vec<&str> = list["content"].as_array().unwrap().iter().filter_map(|n| n["id"].as_str()).collect();
+        if ids.contains(&"media_embedded") && ids.contains(&added["id"].as_str().unwrap()) {
+            assert_eq!(list["numberOfElements"], 2, "{list}");
+            let carried = server.get(&format!("{}/{}", FAMILIES[0], added["id"].as_str().unwrap())).await.json();
+            assert_eq!(
+                (carried["uri"].as_str(), carried["status"].as_str()),
+                (Some(other.uri.as_str()), Some("running"))
+            );
+            break;
+        }
+        assert!(Instant::now() < deadline, "nodes not back after the restart: {list}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }

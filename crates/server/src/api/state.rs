@@ -1,11 +1,12 @@
 //! What every request handler can reach.
 
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
 use super::auth::Credentials;
 use crate::cluster::service::ClusterService;
 use crate::config::{Config, PublicEndpoint};
 use crate::recording::RecordingStore;
+use crate::server::Restarter;
 use crate::session::{ConnectionDefaults, SessionDefaults, SessionStore};
 use crate::status::ServerStatus;
 
@@ -21,6 +22,8 @@ struct Shared {
     sessions: Mutex<SessionStore>,
     recordings: Mutex<RecordingStore>,
     status: ServerStatus,
+    /// Set by the server that runs this state; absent in states built without one (benchmarks).
+    restarter: OnceLock<Restarter>,
     cluster: Arc<ClusterService>,
 }
 
@@ -36,6 +39,7 @@ impl AppState {
                 sessions: Mutex::new(sessions),
                 recordings: Mutex::new(RecordingStore::default()),
                 status,
+                restarter: OnceLock::new(),
                 cluster,
             }),
         }
@@ -59,6 +63,15 @@ impl AppState {
 
     pub fn status(&self) -> &ServerStatus {
         &self.shared.status
+    }
+
+    /// Restarts the master these services run in (`POST /openvidu/api/restart`).
+    pub fn restarter(&self) -> Option<&Restarter> {
+        self.shared.restarter.get()
+    }
+
+    pub(crate) fn set_restarter(&self, restarter: Restarter) {
+        let _ = self.shared.restarter.set(restarter);
     }
 
     /// The session store. Critical sections are short and never await, so a

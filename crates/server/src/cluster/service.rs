@@ -125,9 +125,31 @@ impl ClusterService {
 
     /// Brings up the startup nodes in the background: discovered ones, `KMS_URIS`,
     /// launched ones (auto mode) and the embedded one.
-    pub fn start_background(self: &Arc<Self>) -> tokio::task::JoinHandle<()> {
+    /// `carried` (from [`ClusterService::handover`]) are reconnected first.
+    pub fn start_background(self: &Arc<Self>, carried: Vec<Carried>) -> tokio::task::JoinHandle<()> {
         let cluster = self.clone();
-        tokio::spawn(async move { cluster.bring_up().await })
+        tokio::spawn(async move {
+            for node in carried {
+                let cluster = cluster.clone();
+                tokio::spawn(
+                    async move { cluster.add_until_reached(node.uri, node.environment_id, Some(node.id)).await },
+                );
+            }
+            cluster.bring_up().await
+        })
+    }
+
+    /// The nodes a restart must keep: every node but the embedded one, which the
+    /// next generation starts afresh. They keep their ids.
+    pub fn handover(&self) -> Vec<Carried> {
+        self.registry()
+            .nodes()
+            .filter(|n| n.environment_id.as_deref() != Some(EMBEDDED))
+            .filter_map(|n| {
+                let uri = n.uri.clone()?;
+                Some(Carried { id: n.id.clone(), uri, environment_id: n.environment_id.clone() })
+            })
+            .collect()
     }
 
     async fn bring_up(self: &Arc<Self>) {
@@ -146,7 +168,7 @@ impl ClusterService {
         for uri in uris {
             let cluster = self.clone();
             let uri = uri.clone();
-            tokio::spawn(async move { cluster.add_until_reached(uri).await });
+            tokio::spawn(async move { cluster.add_until_reached(uri, None, None).await });
         }
         if self.settings.auto_mode {
             let missing = self.settings.startup_nodes.saturating_sub(self.registry().len());
@@ -155,19 +177,20 @@ impl ClusterService {
                     tracing::error!(%error, "launching a startup media node failed");
                 }
             }
-        } else if self.settings.embedded && self.settings.kms_uris.is_empty() {
-            if let Err(error) = self.start_embedded().await {
-                tracing::error!(%error, "the embedded media node did not start");
-            }
+        } else if self.settings.embedded
+            && self.settings.kms_uris.is_empty()
+            && let Err(error) = self.start_embedded().await
+        {
+            tracing::error!(%error, "the embedded media node did not start");
         }
     }
 
     /// `KMS_URIS` entries: retried until reached, since nodes may start after the master.
-    async fn add_until_reached(self: Arc<Self>, uri: String) {
+    async fn add_until_reached(self: Arc<Self>, uri: String, environment_id: Option<String>, id: Option<String>) {
         let Ok(parsed) = url::Url::parse(&uri) else { return };
         let mut delay = Duration::from_secs(1);
         loop {
-            match self.add_uri(&parsed, None).await {
+            match self.add_uri_as(&parsed, environment_id.clone(), id.clone()).await {
                 Ok(_) | Err(AddError::Duplicate { .. }) => return,
                 Err(error) => {
                     tracing::warn!(%error, retry_in_s = delay.as_secs(), "media node from KMS_URIS not reached yet")
@@ -211,15 +234,26 @@ impl ClusterService {
         uri: &url::Url,
         environment_id: Option<String>,
     ) -> Result<MediaNode, AddError> {
+        self.add_uri_as(uri, environment_id, None).await
+    }
+
+    /// [`ClusterService::add_uri`] keeping a known id (a node carried over a restart).
+    async fn add_uri_as(
+        self: &Arc<Self>,
+        uri: &url::Url,
+        environment_id: Option<String>,
+        known_id: Option<String>,
+    ) -> Result<MediaNode, AddError> {
         let text = uri.as_str().to_string();
         if let Some(existing) = self.registry().find_by_uri(&text) {
             return Err(AddError::Duplicate { uri: text, id: existing.id.clone() });
         }
         let client = reach(&text).await.map_err(|reason| AddError::Unreachable { uri: text.clone(), reason })?;
         let now = now_ms();
-        let id = match &environment_id {
-            Some(env) => MediaNode::id_for(env),
-            None => format!("media_{}", crate::session::ids::random_node_suffix()),
+        let id = match (known_id, &environment_id) {
+            (Some(id), _) => id,
+            (None, Some(env)) => MediaNode::id_for(env),
+            (None, None) => format!("media_{}", crate::session::ids::random_node_suffix()),
         };
         let node = MediaNode {
             id: id.clone(),
@@ -450,6 +484,14 @@ impl ClusterService {
             node.stop();
         }
     }
+}
+
+/// A node handed from one generation of services to the next by a restart.
+#[derive(Debug, Clone)]
+pub struct Carried {
+    pub id: String,
+    pub uri: String,
+    pub environment_id: Option<String>,
 }
 
 /// The environment id of the node running inside the master.
