@@ -236,3 +236,29 @@ async fn the_embedded_node_registers_at_startup_and_survives_a_restart() {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+#[tokio::test]
+async fn connections_and_tokens_need_a_running_node() {
+    let server = start(NO_EMBEDDED).await;
+    let session = server.post("/openvidu/api/sessions", "{}").await.json()["id"].as_str().unwrap().to_string();
+    let refused = server.post(&format!("/openvidu/api/sessions/{session}/connection"), "{}").await;
+    assert_eq!(refused.status, 503, "{}", refused.text);
+    assert!(refused.message().contains("No media node"), "{}", refused.text);
+    let refused = server.post("/openvidu/api/tokens", &format!(r#"{{"session":"{session}"}}"#)).await;
+    assert_eq!(refused.status, 503, "{}", refused.text);
+
+    let node = NodeProcess::start();
+    let id = add(&server, FAMILIES[0], &node.uri).await["id"].as_str().unwrap().to_string();
+    let granted = server.post(&format!("/openvidu/api/sessions/{session}/connection"), "{}").await;
+    assert_eq!(granted.status, 200, "{}", granted.text);
+
+    // A session bound to a node that is not there cannot hand out connections either.
+    let bound = server.post("/openvidu/api/sessions", r#"{"mediaNode":{"id":"media_elsewhere"}}"#).await.json();
+    let bound = bound["id"].as_str().unwrap();
+    let refused = server.post(&format!("/openvidu/api/sessions/{bound}/connection"), "{}").await;
+    assert_eq!(refused.status, 503);
+    assert!(refused.message().contains("media_elsewhere"), "{}", refused.text);
+    let pinned = server.post("/openvidu/api/sessions", &format!(r#"{{"mediaNode":{{"id":"{id}"}}}}"#)).await.json();
+    let pinned = pinned["id"].as_str().unwrap();
+    assert_eq!(server.post(&format!("/openvidu/api/sessions/{pinned}/connection"), "{}").await.status, 200);
+}

@@ -21,16 +21,19 @@ pub async fn create(
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     check_id("sessionId", &session_id)?;
-    let mut sessions = state.sessions();
     // OpenVidu answers an unknown session (404) before it looks at the body (400).
-    if sessions.session(&session_id).is_none() {
-        return Err(ApiError::Empty(StatusCode::NOT_FOUND));
-    }
+    let named = {
+        let sessions = state.sessions();
+        let session = sessions.session(&session_id).ok_or(ApiError::Empty(StatusCode::NOT_FOUND))?;
+        session.props.media_node.clone()
+    };
     let fields = body.as_ref().map_or_else(Fields::empty, Fields::new);
     let props = ConnectionProperties::parse(&fields, &state.connection_defaults())?;
     if props.kind == ConnectionType::Ipcam {
         return Err(ApiError::not_implemented("IP camera connections (type IPCAM)"));
     }
+    super::capacity::ensure(&state, named.as_deref()).await?;
+    let mut sessions = state.sessions();
     let connection = sessions
         .create_connection(&session_id, props, &state.public().ws_url, now_ms())
         .map_err(|_| ApiError::Empty(StatusCode::NOT_FOUND))?;

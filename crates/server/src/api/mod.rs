@@ -14,6 +14,7 @@
 
 mod auth;
 mod body;
+mod capacity;
 mod cdr;
 mod certificate;
 mod config;

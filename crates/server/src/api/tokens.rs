@@ -20,10 +20,10 @@ pub async fn create(State(state): State<AppState>, JsonBody(body): JsonBody) -> 
         .ok_or_else(|| ApiError::bad_request("\"session\" parameter is mandatory"))?
         .to_string();
     let not_found = || ApiError::Message(StatusCode::NOT_FOUND, format!("Session {session_id} not found"));
-    let mut sessions = state.sessions();
-    if sessions.session(&session_id).is_none() {
-        return Err(not_found());
-    }
+    let named = {
+        let sessions = state.sessions();
+        sessions.session(&session_id).ok_or_else(not_found)?.props.media_node.clone()
+    };
     // Tokens are always WebRTC and always recorded, as in OpenVidu 2.32.
     body.remove("record");
     if matches!(body.get("type"), Some(Value::String(t)) if t == "IPCAM") {
@@ -32,6 +32,8 @@ pub async fn create(State(state): State<AppState>, JsonBody(body): JsonBody) -> 
         ));
     }
     let props = ConnectionProperties::parse(&Fields::new(&body), &state.connection_defaults())?;
+    super::capacity::ensure(&state, named.as_deref()).await?;
+    let mut sessions = state.sessions();
     let connection =
         sessions.create_connection(&session_id, props, &state.public().ws_url, now_ms()).map_err(|_| not_found())?;
     tracing::info!(session = %session_id, connection = %connection.id, "token created");

@@ -31,6 +31,9 @@ pub fn settings_from(config: &Config, started_ms: u64) -> service::ClusterSettin
         startup_nodes: settings.int("OPENVIDU_PRO_CLUSTER_MEDIA_NODES").max(0) as usize,
         autodiscovery: settings.bool("OPENVIDU_PRO_CLUSTER_AUTODISCOVERY"),
         embedded: settings.bool("PLENUM_EMBEDDED_MEDIA_NODE"),
+        monitoring_interval: std::time::Duration::from_secs(
+            settings.int("OPENVIDU_PRO_STATS_MONITORING_INTERVAL").max(1) as u64,
+        ),
         media_node_bin: Some(settings.text("PLENUM_MEDIA_NODE_BIN")).filter(|p| !p.is_empty()).map(PathBuf::from),
         embedded_rtc_address: settings
             .list("MEDIA_NODES_PUBLIC_IPS")

@@ -117,6 +117,15 @@ impl Placement {
 
     /// Picks the node for a session and counts the session toward its load.
     pub fn place(&mut self, named: Option<&str>) -> Result<String, PlacementError> {
+        let chosen = self.choose(named)?;
+        if let Some(candidate) = self.nodes.get_mut(&chosen) {
+            candidate.pending += 1;
+        }
+        Ok(chosen)
+    }
+
+    /// The node [`Placement::place`] would pick, without counting anything.
+    pub fn choose(&self, named: Option<&str>) -> Result<String, PlacementError> {
         let chosen = match named {
             Some(id) => {
                 let candidate = self.nodes.get(id).ok_or_else(|| PlacementError::UnknownNode(id.to_string()))?;
@@ -138,9 +147,6 @@ impl Placement {
                 .map(|(id, _)| id.clone())
                 .ok_or(PlacementError::NoNodeAvailable)?,
         };
-        if let Some(candidate) = self.nodes.get_mut(&chosen) {
-            candidate.pending += 1;
-        }
         Ok(chosen)
     }
 

@@ -192,6 +192,11 @@ impl Registry {
         self.placement.has_capacity()
     }
 
+    /// Whether [`Registry::place_session`] would succeed, without placing anything.
+    pub fn check_placeable(&self, named: Option<&str>) -> Result<(), PlacementError> {
+        self.placement.choose(named).map(|_| ())
+    }
+
     /// A session closed: a draining node that just became idle starts terminating.
     pub fn session_closed(&mut self, session: &str, now: u64) -> Option<StatusChange> {
         let id = self.host_of.remove(session)?;

@@ -15,7 +15,7 @@ use tokio::sync::broadcast;
 
 use super::launcher::{LaunchError, Launcher, LocalLauncher};
 use super::node::MediaNode;
-use super::placement::LoadStrategy;
+use super::placement::{LoadStrategy, PlacementError};
 use super::registry::{Registry, RegistryError, StatusChange};
 use super::status::{Happening, NodeStatus};
 use crate::clock::now_ms;
@@ -47,6 +47,8 @@ pub struct ClusterSettings {
     pub embedded: bool,
     /// `PLENUM_MEDIA_NODE_BIN`, for the local launcher.
     pub media_node_bin: Option<PathBuf>,
+    /// `OPENVIDU_PRO_STATS_MONITORING_INTERVAL`: how often node CPU is sampled.
+    pub monitoring_interval: Duration,
     /// Where the embedded node announces media (`MEDIA_NODES_PUBLIC_IPS`' first entry, else loopback).
     pub embedded_rtc_address: std::net::IpAddr,
 }
@@ -97,6 +99,8 @@ pub struct ClusterService {
     bus: broadcast::Sender<ClusterEvent>,
     launcher: Option<Arc<dyn Launcher>>,
     embedded: Mutex<Option<RunningNode>>,
+    /// True once the startup nodes (discovered, launched, embedded) had their chance.
+    brought_up: tokio::sync::watch::Sender<bool>,
 }
 
 impl ClusterService {
@@ -116,6 +120,7 @@ impl ClusterService {
             bus: broadcast::channel(256).0,
             launcher,
             embedded: Mutex::new(None),
+            brought_up: tokio::sync::watch::channel(false).0,
         })
     }
 
@@ -135,8 +140,49 @@ impl ClusterService {
                     async move { cluster.add_until_reached(node.uri, node.environment_id, Some(node.id)).await },
                 );
             }
-            cluster.bring_up().await
+            cluster.bring_up().await;
+            cluster.brought_up.send_replace(true);
+            cluster.monitor_load().await
         })
+    }
+
+    /// Whether a session could be placed now (on `named`, if given). While the startup
+    /// nodes are still coming up this waits for them, up to [`REACH_TIMEOUT`] and a bit.
+    pub async fn ensure_capacity(&self, named: Option<&str>) -> Result<(), PlacementError> {
+        let mut brought_up = self.brought_up.subscribe();
+        let check = |registry: &Registry| registry.check_placeable(named);
+        if check(&self.registry()).is_ok() || *brought_up.borrow() {
+            return check(&self.registry());
+        }
+        let _ = tokio::time::timeout(REACH_TIMEOUT * 2, brought_up.wait_for(|done| *done)).await;
+        check(&self.registry())
+    }
+
+    /// Polls every running node's CPU (`getUsedCpu`) each `OPENVIDU_PRO_STATS_MONITORING_INTERVAL`
+    /// and feeds placement with the strategy's load figure.
+    async fn monitor_load(self: &Arc<Self>) {
+        let mut ticker = tokio::time::interval(self.settings.monitoring_interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            ticker.tick().await;
+            let clients: Vec<(String, Arc<KurentoClient>)> = self
+                .clients
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
+                .iter()
+                .map(|(id, c)| (id.clone(), c.clone()))
+                .collect();
+            for (id, client) in clients {
+                let cpu = client.invoke(SERVER_MANAGER_ID, "getUsedCpu", json!({"interval": 500})).await;
+                let Ok(cpu) = cpu.map(|v| v.as_f64().unwrap_or(0.0)) else { continue };
+                let placement_load = match self.settings.strategy {
+                    LoadStrategy::Cpu => cpu,
+                    LoadStrategy::Sessions | LoadStrategy::Streams => self.registry().sessions_of(&id).len() as f64,
+                    LoadStrategy::MediaObjects => media_objects(&client).await.unwrap_or(0.0),
+                };
+                let _ = self.registry().report_load(&id, cpu, placement_load);
+            }
+        }
     }
 
     /// The nodes a restart must keep: every node but the embedded one, which the
@@ -484,6 +530,17 @@ impl ClusterService {
             node.stop();
         }
     }
+}
+
+/// Pipelines and their elements on a node (the `mediaObjects` load strategy).
+async fn media_objects(client: &KurentoClient) -> Option<f64> {
+    let pipelines = client.invoke(SERVER_MANAGER_ID, "getPipelines", json!({})).await.ok()?;
+    let mut count = 0.0;
+    for pipeline in pipelines.as_array()?.iter().filter_map(Value::as_str) {
+        let children = client.invoke(pipeline, "getChildren", json!({})).await.ok();
+        count += 1.0 + children.and_then(|c| c.as_array().map(Vec::len)).unwrap_or(0) as f64;
+    }
+    Some(count)
 }
 
 /// A node handed from one generation of services to the next by a restart.
