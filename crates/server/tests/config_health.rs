@@ -41,8 +41,18 @@ async fn config_sub_paths() {
 #[tokio::test]
 async fn health_and_status() {
     let server = start(&[]).await;
-    let health = server.get("/openvidu/api/health").await;
-    assert_eq!(health.json(), json!({"status": "UP", "disconnectedMediaNodes": []}));
+    // UP once the embedded media node has registered.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
+    loop {
+        let health = server.get("/openvidu/api/health").await.json();
+        if health["status"] == "UP" {
+            assert_eq!(health, json!({"status": "UP", "disconnectedMediaNodes": []}));
+            break;
+        }
+        assert_eq!(health["status"], "DOWN", "before the node registers: {health}");
+        assert!(std::time::Instant::now() < deadline, "never UP: {health}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
     let status = server.get("/openvidu/api/status").await.json();
     assert_eq!(keys(&status), sorted(&["startTime", "restartCounter", "lastRestartTime"]));
     assert_eq!(status["restartCounter"], 0);

@@ -168,15 +168,26 @@ async fn patch_allows_exactly_the_documented_transitions() {
 #[tokio::test]
 async fn a_killed_node_shows_disconnected() {
     let server = start(NO_EMBEDDED).await;
+    assert_eq!(server.get("/openvidu/api/health").await.json()["status"], "DOWN");
     let mut node = NodeProcess::start();
     let id = add(&server, FAMILIES[0], &node.uri).await["id"].as_str().unwrap().to_string();
+    let healthy = NodeProcess::start();
+    let healthy_id = add(&server, FAMILIES[0], &healthy.uri).await["id"].as_str().unwrap().to_string();
+    assert_eq!(server.get("/openvidu/api/health").await.json()["status"], "UP");
     node.kill();
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let record = server.get(&format!("{}/{id}", FAMILIES[0])).await.json();
         if record["connected"] == false {
             assert!(record["disconnectionTime"].as_u64().unwrap() > 0);
-            assert!(!server.server.as_ref().unwrap().state.cluster().registry().has_capacity());
+            let health = server.get("/openvidu/api/health").await.json();
+            assert_eq!(health, serde_json::json!({"status": "UNSTABLE", "disconnectedMediaNodes": [id]}));
+            let registry = server.server.as_ref().unwrap().state.cluster().registry();
+            assert_eq!(registry.check_placeable(None), Ok(()));
+            assert!(registry.check_placeable(Some(&id)).is_err(), "a disconnected node takes no session");
+            drop(registry);
+            assert_eq!(server.call("DELETE", &format!("{}/{healthy_id}", FAMILIES[0]), None).await.status, 204);
+            assert_eq!(server.get("/openvidu/api/health").await.json()["status"], "DOWN");
             break;
         }
         assert!(Instant::now() < deadline, "still connected: {record}");
