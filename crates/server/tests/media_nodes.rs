@@ -273,3 +273,41 @@ async fn connections_and_tokens_need_a_running_node() {
     let pinned = pinned["id"].as_str().unwrap();
     assert_eq!(server.post(&format!("/openvidu/api/sessions/{pinned}/connection"), "{}").await.status, 200);
 }
+
+#[tokio::test]
+async fn status_changes_go_to_the_cdr() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = NO_EMBEDDED.to_vec();
+    settings.extend([("OPENVIDU_CDR", "true"), ("OPENVIDU_CDR_PATH", dir.path().to_str().unwrap())]);
+    let server = start(&settings).await;
+    let node = NodeProcess::start();
+    let id = add(&server, FAMILIES[0], &node.uri).await["id"].as_str().unwrap().to_string();
+    assert_eq!(server.call("DELETE", &format!("{}/{id}", FAMILIES[0]), None).await.status, 204);
+    let files: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().path()).collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+    let name = files[0].file_name().unwrap().to_str().unwrap().to_string();
+    assert!(name.starts_with("CDR.") && name.ends_with(".log"), "{name}");
+    let events: Vec<Value> = std::fs::read_to_string(&files[0])
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str::<Value>(line).unwrap()["mediaNodeStatusChanged"].clone())
+        .collect();
+    let steps: Vec<(Value, Value)> = events.iter().map(|e| (e["oldStatus"].clone(), e["newStatus"].clone())).collect();
+    assert_eq!(
+        steps,
+        [
+            (Value::Null, "launching".into()),
+            ("launching".into(), "running".into()),
+            ("running".into(), "terminating".into()),
+            ("terminating".into(), "terminated".into()),
+        ]
+    );
+    for event in &events {
+        assert_eq!(event["id"], id.as_str());
+        assert_eq!(event["uri"], node.uri.as_str());
+        assert_eq!(event["ip"], "127.0.0.1");
+        assert!(event["clusterId"].as_str().is_some_and(|c| !c.is_empty()));
+        assert!(event["timestamp"].as_u64().unwrap() > 0);
+        assert!(event.get("environmentId").is_some());
+    }
+}
