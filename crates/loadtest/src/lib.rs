@@ -1,1 +1,37 @@
-//! Load generator for Plenum media nodes (issue 3, being built).
+//! Plenum's load generator: str0m WebRTC clients that publish a looped VP8 + Opus
+//! clip and subscribe to it through a media server, with the signaling behind a
+//! trait ([`signaling::Signaling`]) so that several servers can be driven alike.
+//!
+//! - [`clip`]: the media looped by publishers ([`ivf`] VP8 frames, [`ogg`] Opus packets).
+//! - [`engine`]: threads that own the clients' `Rtc`s and UDP sockets ([`peer`]),
+//!   with the [`publisher`] and [`subscriber`] behaviours.
+//! - [`signaling`] and its Kurento implementation [`kurento`].
+//! - [`connect`]: one publisher or subscriber, from offer to media.
+//! - [`stats`], [`metrics`] and [`cpu`]: what is counted and what is reported.
+//! - [`load`]: a whole run (rooms, publishers, subscribers, a measured window).
+
+pub mod clip;
+pub mod connect;
+pub mod cpu;
+pub mod engine;
+pub mod ivf;
+pub mod kurento;
+pub mod load;
+pub mod metrics;
+pub mod ogg;
+pub mod opus;
+pub mod peer;
+pub mod publisher;
+pub mod signaling;
+pub mod stats;
+pub mod subscriber;
+pub mod vp8;
+
+pub use clip::Clip;
+pub use connect::{Client, ConnectError, PublisherOptions, SubscriberOptions, connect_publisher, connect_subscriber};
+pub use engine::{Engine, EngineHandle, EnginePool, PeerHandle};
+pub use kurento::KurentoSignaling;
+pub use load::{LoadConfig, LoadError, run};
+pub use metrics::Report;
+pub use signaling::{IceCandidate, Negotiated, PeerId, RoomId, Signaling, SignalingError};
+pub use stats::{PeerStats, TrackStats};

@@ -1,4 +1,125 @@
-fn main() {
-    eprintln!("plenum-loadtest: not built yet");
-    std::process::exit(2);
+//! `plenum-loadtest`: publishes a looped VP8 + Opus clip to a media server and
+//! subscribes to it many times, then reports what the subscribers received.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use clap::Parser;
+use plenum_loadtest::{Clip, KurentoSignaling, LoadConfig};
+
+/// Load generator for Plenum media nodes (and any Kurento-protocol media server).
+///
+/// Creates one room (media pipeline) per publisher. Each publisher is a str0m
+/// WebRTC client that sends a looped VP8 + Opus clip in real time; each
+/// subscriber is a str0m client that receives it and counts RTP packets
+/// (loss from sequence gaps, frames sent but never received whole, RFC 3550
+/// jitter, time to the first keyframe).
+/// After every subscriber has connected and a warm-up, a window of --duration
+/// seconds is measured. All traffic goes to the server's addresses; bind to a
+/// loopback address for local runs.
+///
+/// Prints a summary (and with --json one JSON object on stdout). Exits 1 when no
+/// media reached any subscriber, 2 when the run could not start.
+#[derive(Debug, Parser)]
+#[command(version)]
+struct Args {
+    /// Kurento-protocol websocket URL of the media server.
+    #[arg(long, default_value = "ws://127.0.0.1:8888/kurento")]
+    kurento: String,
+    /// Publishers, each in its own room.
+    #[arg(long, default_value_t = 1)]
+    publishers: usize,
+    /// Subscribers per publisher.
+    #[arg(long, default_value_t = 10)]
+    subscribers: usize,
+    /// Length of the measured window, in seconds.
+    #[arg(long, default_value_t = 10.0)]
+    duration: f64,
+    /// Seconds between the last subscriber connecting and the measured window.
+    #[arg(long, default_value_t = 2.0)]
+    warmup: f64,
+    /// Pid of the media server process, to report its CPU time per forwarded packet (from /proc/PID/stat).
+    #[arg(long)]
+    node_pid: Option<u32>,
+    /// Local address the clients' UDP sockets bind to (their ICE host candidate).
+    #[arg(long, default_value = "127.0.0.1")]
+    bind: IpAddr,
+    /// Media threads for the subscribers (each drives a share of them); the publishers have one more.
+    #[arg(long, default_value_t = 1)]
+    threads: usize,
+    /// Subscribers negotiating at the same time.
+    #[arg(long, default_value_t = 16)]
+    concurrency: usize,
+    /// Seconds the publishers, then the subscribers, may take to connect.
+    #[arg(long, default_value_t = 30.0)]
+    connect_timeout: f64,
+    /// Do not let subscribers send PLIs while waiting for their first keyframe.
+    #[arg(long)]
+    no_keyframe_requests: bool,
+    /// VP8 IVF file to publish instead of the built-in clip (needs --audio too).
+    #[arg(long, requires = "audio")]
+    video: Option<PathBuf>,
+    /// Ogg Opus file to publish instead of the built-in clip (needs --video too).
+    #[arg(long, requires = "video")]
+    audio: Option<PathBuf>,
+    /// Also print the report as one JSON object on stdout (the summary then goes to stderr).
+    #[arg(long)]
+    json: bool,
+}
+
+fn seconds(value: f64, name: &str) -> Result<Duration, String> {
+    Duration::try_from_secs_f64(value).map_err(|_| format!("--{name} must be a non-negative number of seconds"))
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    match run(args).await {
+        Ok(code) => code,
+        Err(message) => {
+            eprintln!("plenum-loadtest: {message}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+async fn run(args: Args) -> Result<ExitCode, String> {
+    let clip = match (&args.video, &args.audio) {
+        (Some(video), Some(audio)) => Clip::load(video, audio).map_err(|e| e.to_string())?,
+        _ => Clip::builtin(),
+    };
+    let config = LoadConfig {
+        publishers: args.publishers,
+        subscribers: args.subscribers,
+        duration: seconds(args.duration, "duration")?,
+        warmup: seconds(args.warmup, "warmup")?,
+        bind: args.bind,
+        node_pid: args.node_pid,
+        threads: args.threads.max(1),
+        concurrency: args.concurrency.max(1),
+        connect_timeout: seconds(args.connect_timeout, "connect-timeout")?,
+        auto_keyframe: !args.no_keyframe_requests,
+        clip: Arc::new(clip),
+    };
+    let signaling = Arc::new(KurentoSignaling::connect(&args.kurento).await.map_err(|e| e.to_string())?);
+    let report = plenum_loadtest::run(signaling, &config).await.map_err(|e| e.to_string())?;
+    if args.json {
+        eprintln!("{}", report.summary());
+        println!("{}", report.to_json());
+    } else {
+        println!("{}", report.summary());
+    }
+    if report.media_flowed() {
+        Ok(ExitCode::SUCCESS)
+    } else {
+        eprintln!("plenum-loadtest: no media reached any subscriber");
+        Ok(ExitCode::FAILURE)
+    }
 }

@@ -254,27 +254,13 @@ impl WebRtcEndpoint {
 
     /// Asks the remote sender for a keyframe on its video, if it sends any.
     pub fn request_keyframe(&mut self) -> bool {
-        tracing::warn!(incoming = ?self.incoming, alive = self.rtc.is_alive(), "TEMP enter");
         let Some(mid) = self.incoming[1] else { return false };
-        let Some(mut writer) = self.rtc.writer(mid) else {
-            tracing::warn!("TEMP no writer");
-            return false;
-        };
+        let Some(mut writer) = self.rtc.writer(mid) else { return false };
         let kind = if writer.is_request_keyframe_possible(KeyframeRequestKind::Pli) {
             KeyframeRequestKind::Pli
         } else {
             KeyframeRequestKind::Fir
         };
-        let r = writer.request_keyframe(None, kind);
-        tracing::warn!(?r, ?kind, %mid, "TEMP request_keyframe");
-        let ids: Vec<_> = self
-            .rtc
-            .direct_api()
-            .stream_rx_by_mid(mid, None)
-            .map(|s| (s.ssrc(), s.mid(), s.rid()))
-            .into_iter()
-            .collect();
-        tracing::warn!(?ids, "TEMP streams");
-        r.is_ok()
+        writer.request_keyframe(None, kind).is_ok()
     }
 }

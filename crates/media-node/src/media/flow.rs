@@ -45,11 +45,21 @@ impl Throttle {
     pub const KEYFRAME_SPACING: Duration = Duration::from_millis(500);
 
     pub fn allow(&mut self, now: Instant) -> bool {
-        if self.last.is_some_and(|last| now.saturating_duration_since(last) < Self::KEYFRAME_SPACING) {
+        if !self.ready(now) {
             return false;
         }
-        self.last = Some(now);
+        self.mark(now);
         true
+    }
+
+    /// Whether a request may go out now (without counting one).
+    pub fn ready(&self, now: Instant) -> bool {
+        self.last.is_none_or(|last| now.saturating_duration_since(last) >= Self::KEYFRAME_SPACING)
+    }
+
+    /// Counts a request that went out.
+    pub fn mark(&mut self, now: Instant) {
+        self.last = Some(now);
     }
 }
 

@@ -446,11 +446,13 @@ impl Worker {
     }
 
     /// Asks a source endpoint for a keyframe, at most once per throttle spacing.
+    /// Only a request that went out counts (none can before the source's video stream is known).
     fn keyframe_from(&mut self, source: Slot, now: Instant) {
         if let Some(endpoint) = self.endpoint_mut(source)
-            && endpoint.keyframes.allow(now)
+            && endpoint.keyframes.ready(now)
             && endpoint.request_keyframe()
         {
+            endpoint.keyframes.mark(now);
             self.queue(source);
         }
     }
@@ -545,8 +547,11 @@ impl Worker {
         }
         self.recompute_routes();
         // A sink connected late gets a keyframe at once instead of waiting for the next periodic one.
+        // An endpoint not yet ICE-connected could not receive it; it asks when it connects (`Connected`).
+        let sink_not_connected = self.endpoint(sink).is_some_and(|e| !e.ice_connected);
         if connected
             && media == MediaType::Video
+            && !sink_not_connected
             && let Some(origin) = self.ultimate_source(source, media)
         {
             self.keyframe_from(origin, Instant::now());

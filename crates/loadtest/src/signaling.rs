@@ -1,0 +1,84 @@
+//! How clients reach a media server: a room to publish in, SDP offer/answer
+//! for each peer connection, and trickled ICE candidates both ways. The trait
+//! knows nothing of a particular server's protocol; [`crate::kurento`] speaks
+//! the Kurento protocol, other servers get their own implementation.
+
+use std::future::Future;
+
+use tokio::sync::mpsc;
+
+/// A room (a Kurento media pipeline, a Janus video room, ...).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct RoomId(pub String);
+
+/// The server's side of one peer connection; a publisher's also names its stream.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PeerId(pub String);
+
+impl std::fmt::Display for PeerId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// An ICE candidate as trickled in signaling (`candidate:...`, as in an SDP `a=` line without `a=`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct IceCandidate {
+    pub candidate: String,
+    pub sdp_mid: Option<String>,
+    pub sdp_mline_index: Option<u32>,
+}
+
+/// The outcome of an offer: the server's answer and its candidates, as they come.
+#[derive(Debug)]
+pub struct Negotiated {
+    pub peer: PeerId,
+    pub answer: String,
+    /// Candidates the server trickles; ends when the server is done or the peer is closed.
+    pub candidates: mpsc::UnboundedReceiver<IceCandidate>,
+}
+
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{operation}: {message}")]
+pub struct SignalingError {
+    pub operation: String,
+    pub message: String,
+}
+
+impl SignalingError {
+    pub fn new(operation: impl Into<String>, message: impl std::fmt::Display) -> Self {
+        Self { operation: operation.into(), message: message.to_string() }
+    }
+}
+
+pub type SignalingResult<T> = Result<T, SignalingError>;
+
+/// A media server's signaling, as the load generator uses it. Client offers
+/// in both directions (the publisher's is send-only, a subscriber's receive-only).
+pub trait Signaling: Send + Sync + 'static {
+    fn create_room(&self) -> impl Future<Output = SignalingResult<RoomId>> + Send;
+
+    /// Publishes a stream in `room` with a send-only offer.
+    fn publish(&self, room: &RoomId, offer: &str) -> impl Future<Output = SignalingResult<Negotiated>> + Send;
+
+    /// Receives `publisher`'s stream with a receive-only offer.
+    fn subscribe(
+        &self,
+        room: &RoomId,
+        publisher: &PeerId,
+        offer: &str,
+    ) -> impl Future<Output = SignalingResult<Negotiated>> + Send;
+
+    /// Trickles one of the client's candidates to the server.
+    fn add_ice_candidate(
+        &self,
+        peer: &PeerId,
+        candidate: &IceCandidate,
+    ) -> impl Future<Output = SignalingResult<()>> + Send;
+
+    /// Ends one peer connection on the server.
+    fn close_peer(&self, peer: &PeerId) -> impl Future<Output = SignalingResult<()>> + Send;
+
+    /// Ends a room and everything in it.
+    fn close_room(&self, room: &RoomId) -> impl Future<Output = SignalingResult<()>> + Send;
+}
