@@ -39,6 +39,8 @@ impl Flow {
 #[derive(Debug, Default, Clone, Copy)]
 pub struct Throttle {
     last: Option<Instant>,
+    /// A request came inside the spacing and is still owed.
+    deferred: bool,
 }
 
 impl Throttle {
@@ -57,9 +59,20 @@ impl Throttle {
         self.last.is_none_or(|last| now.saturating_duration_since(last) >= Self::KEYFRAME_SPACING)
     }
 
-    /// Counts a request that went out.
+    /// Counts a request that went out (it also settles a deferred one).
     pub fn mark(&mut self, now: Instant) {
         self.last = Some(now);
+        self.deferred = false;
+    }
+
+    /// Remembers a request that came too soon.
+    pub fn defer(&mut self) {
+        self.deferred = true;
+    }
+
+    /// Whether a deferred request may go out now.
+    pub fn deferred_due(&self, now: Instant) -> bool {
+        self.deferred && self.ready(now)
     }
 }
 
@@ -78,6 +91,18 @@ mod tests {
         assert!(flow.check(start + Duration::from_millis(10) + QUIET_LIMIT));
         assert!(!flow.is_flowing());
         assert!(flow.saw(start + Duration::from_secs(5)));
+    }
+
+    #[test]
+    fn a_request_inside_the_spacing_is_owed_until_sent() {
+        let start = Instant::now();
+        let mut throttle = Throttle::default();
+        throttle.mark(start);
+        throttle.defer();
+        assert!(!throttle.deferred_due(start + Duration::from_millis(100)));
+        assert!(throttle.deferred_due(start + Throttle::KEYFRAME_SPACING));
+        throttle.mark(start + Throttle::KEYFRAME_SPACING);
+        assert!(!throttle.deferred_due(start + Throttle::KEYFRAME_SPACING * 3));
     }
 
     #[test]

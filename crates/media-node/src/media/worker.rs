@@ -85,13 +85,33 @@ pub fn spawn(
     Ok(WorkerHandle { address, sender: Some(sender), waker })
 }
 
+/// Socket buffers asked for. A worker sending one frame to hundreds of
+/// subscribers does not read its socket meanwhile; the default 208 KiB receive
+/// buffer then overflows with their RTCP and the publisher's next packets
+/// (bench/sfu-node.sh showed kernel drops from 600 subscribers). The kernel caps
+/// the request at `net.core.rmem_max`/`wmem_max`.
+const SOCKET_BUFFER: usize = 4 * 1024 * 1024;
+
+fn bind_one(address: std::net::SocketAddr) -> std::io::Result<UdpSocket> {
+    let socket = socket2::Socket::new(socket2::Domain::for_address(address), socket2::Type::DGRAM, None)?;
+    for (what, result) in
+        [("receive", socket.set_recv_buffer_size(SOCKET_BUFFER)), ("send", socket.set_send_buffer_size(SOCKET_BUFFER))]
+    {
+        if let Err(error) = result {
+            tracing::warn!(%error, what, "cannot enlarge a media socket buffer");
+        }
+    }
+    socket.bind(&address.into())?;
+    Ok(socket.into())
+}
+
 fn bind(config: &MediaConfig, next_port: &mut Option<u16>) -> std::io::Result<UdpSocket> {
     let Some(range) = config.rtc_ports else {
-        return UdpSocket::bind((config.rtc_address, 0));
+        return bind_one((config.rtc_address, 0).into());
     };
     while let Some(port) = next_port.filter(|p| *p <= range.last) {
         *next_port = port.checked_add(1);
-        match UdpSocket::bind((config.rtc_address, port)) {
+        match bind_one((config.rtc_address, port).into()) {
             Ok(socket) => return Ok(socket),
             Err(error) => tracing::debug!(port, %error, "media port taken, trying the next"),
         }
@@ -123,7 +143,8 @@ struct Drops {
     unclaimed: u64,
     rejected: u64,
     send_failed: u64,
-    codec_mismatch: u64,
+    /// Frames a subscriber's endpoint did not take (no matching codec, or its send queue is full).
+    not_written: u64,
 }
 
 struct Worker {
@@ -429,7 +450,7 @@ impl Worker {
             match written {
                 Ok(Some(true)) => {}
                 Ok(_) => {
-                    self.drops.codec_mismatch += 1;
+                    self.drops.not_written += 1;
                     continue;
                 }
                 Err(_) => {
@@ -447,11 +468,15 @@ impl Worker {
 
     /// Asks a source endpoint for a keyframe, at most once per throttle spacing.
     /// Only a request that went out counts (none can before the source's video stream is known).
+    /// A request inside the spacing is remembered and sent when the spacing ends, so a
+    /// subscriber that joins just after another still gets its keyframe promptly.
     fn keyframe_from(&mut self, source: Slot, now: Instant) {
-        if let Some(endpoint) = self.endpoint_mut(source)
-            && endpoint.keyframes.ready(now)
-            && endpoint.request_keyframe()
-        {
+        let Some(endpoint) = self.endpoint_mut(source) else { return };
+        if !endpoint.keyframes.ready(now) {
+            endpoint.keyframes.defer();
+            return;
+        }
+        if endpoint.request_keyframe() {
             endpoint.keyframes.mark(now);
             self.queue(source);
         }
@@ -459,6 +484,9 @@ impl Worker {
 
     fn housekeeping(&mut self, now: Instant) {
         for slot in 0..self.members.len() {
+            if self.endpoint(slot).is_some_and(|e| e.keyframes.deferred_due(now)) {
+                self.keyframe_from(slot, now);
+            }
             for media in [MediaType::Audio, MediaType::Video] {
                 let index = media_index(media).unwrap_or(0);
                 let Some(endpoint) = self.endpoint_mut(slot) else { break };
