@@ -14,6 +14,7 @@ pub mod ice;
 pub mod recording;
 pub mod server;
 pub mod session;
+pub mod signaling;
 pub mod status;
 pub mod tls;
 pub mod wire;

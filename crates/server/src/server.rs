@@ -151,6 +151,7 @@ fn retire(generation: Generation) {
         task.abort();
     }
     let state = generation.state;
+    state.signaling().close_all();
     state.cluster().close_all();
     let mut sessions = state.sessions();
     let ids: Vec<String> = sessions.sessions().map(|session| session.id.clone()).collect();

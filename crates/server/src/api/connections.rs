@@ -90,13 +90,13 @@ pub async fn delete(
     Ids((session_id, connection_id)): Ids<(String, String)>,
 ) -> Result<Response, ApiError> {
     check_ids(&session_id, &connection_id)?;
-    let removed = state.sessions().remove_connection(&session_id, &connection_id).map_err(missing_session_is_400)?;
-    let what = if removed.is_active() {
-        "participant evicted (forceDisconnectByServer)"
+    let active = state.sessions().connection(&session_id, &connection_id).map_err(missing_session_is_400)?.is_active();
+    if active {
+        crate::signaling::methods::evict(&state, &session_id, &connection_id, "forceDisconnectByServer");
     } else {
-        "pending connection removed, token invalidated"
-    };
-    tracing::info!(session = %session_id, connection = %connection_id, "{what}");
+        state.sessions().remove_connection(&session_id, &connection_id).map_err(missing_session_is_400)?;
+        tracing::info!(session = %session_id, connection = %connection_id, "pending connection removed, token invalidated");
+    }
     Ok(no_content())
 }
 

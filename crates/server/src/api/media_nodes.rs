@@ -153,11 +153,8 @@ fn retire_error(error: RetireError) -> ApiError {
 
 /// Closes the sessions a removed node hosted (reason `mediaServerDisconnect`).
 fn close_sessions(state: &AppState, sessions: Vec<String>) {
-    let mut store = state.sessions();
     for id in sessions {
-        if store.remove_session(&id).is_ok() {
-            tracing::info!(session = %id, reason = "mediaServerDisconnect", "session closed");
-        }
+        crate::signaling::methods::close_session(state, &id, "mediaServerDisconnect");
     }
 }
 

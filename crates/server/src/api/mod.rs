@@ -56,7 +56,8 @@ pub fn router(state: AppState) -> Router {
     let mut app = current_family()
         .merge(pro_family())
         .route("/openvidu/cdr", get(cdr::list).fallback(forbidden))
-        .route("/openvidu/accept-certificate", get(certificate::accept));
+        .route("/openvidu/accept-certificate", get(certificate::accept))
+        .route("/openvidu", get(crate::signaling::socket::upgrade));
     if state.config().support_deprecated_api {
         app = app
             .merge(legacy_family())

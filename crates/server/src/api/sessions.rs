@@ -61,7 +61,9 @@ fn view(family: Family, flags: &Flags) -> Result<SessionView, ApiError> {
 
 pub async fn delete(State(state): State<AppState>, Ids(session_id): Ids<String>) -> Result<Response, ApiError> {
     check_id("sessionId", &session_id)?;
-    let removed = state.sessions().remove_session(&session_id).map_err(|_| ApiError::Empty(StatusCode::NOT_FOUND))?;
-    tracing::info!(session = %removed.id, connections = removed.connections.len(), reason = "sessionClosedByServer", "session closed");
+    if state.sessions().session(&session_id).is_none() {
+        return Err(ApiError::Empty(StatusCode::NOT_FOUND));
+    }
+    crate::signaling::methods::close_session(&state, &session_id, "sessionClosedByServer");
     Ok(no_content())
 }

@@ -2,7 +2,7 @@
 
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 
 use super::body::JsonBody;
 use super::error::ApiError;
@@ -45,9 +45,13 @@ pub async fn send(State(state): State<AppState>, JsonBody(body): JsonBody) -> Re
         ),
         other => unreachable!("signal_targets does not return {other:?}"),
     })?;
-    // Participants are reached through the signaling websocket, which comes
-    // with the signaling issue; until then no session can be active, so this
-    // point is reached only once that service exists.
-    tracing::info!(session = %signal.session, targets = targets.len(), "signal accepted");
-    Err(ApiError::not_implemented("Delivering signals (needs the signaling service)"))
+    crate::signaling::methods::deliver_signal(
+        &state,
+        &signal.session,
+        &signal.to,
+        signal.kind.as_deref(),
+        signal.data.as_deref(),
+    );
+    tracing::info!(session = %signal.session, targets = targets.len(), "signal sent");
+    Ok(axum::http::StatusCode::OK.into_response())
 }

@@ -25,6 +25,7 @@ struct Shared {
     /// Set by the server that runs this state; absent in states built without one (benchmarks).
     restarter: OnceLock<Restarter>,
     cluster: Arc<ClusterService>,
+    signaling: Arc<crate::signaling::Hub>,
 }
 
 impl AppState {
@@ -41,6 +42,7 @@ impl AppState {
                 status,
                 restarter: OnceLock::new(),
                 cluster,
+                signaling: Arc::default(),
             }),
         }
     }
@@ -55,6 +57,11 @@ impl AppState {
 
     pub fn credentials(&self) -> &Credentials {
         &self.shared.credentials
+    }
+
+    /// The signaling websockets of this generation of services.
+    pub fn signaling(&self) -> &crate::signaling::Hub {
+        &self.shared.signaling
     }
 
     pub fn cluster(&self) -> &Arc<ClusterService> {

@@ -521,6 +521,22 @@ impl ClusterService {
         })
     }
 
+    /// A session closed: a draining node it left idle terminates (and is let go).
+    pub fn session_closed(self: &Arc<Self>, session: &str) {
+        let Some(change) = self.registry().session_closed(session, now_ms()) else { return };
+        let id = change.node.id.clone();
+        let terminating = change.new_status == NodeStatus::Terminating;
+        self.publish(vec![change]);
+        if terminating {
+            let cluster = self.clone();
+            tokio::spawn(async move {
+                if let Err(error) = cluster.retire(&id).await {
+                    tracing::error!(%id, %error, "terminating a drained media node failed");
+                }
+            });
+        }
+    }
+
     /// Drops every node connection and stops the embedded node (shutdown).
     pub fn close_all(&self) {
         for (_, client) in self.clients.lock().unwrap_or_else(|p| p.into_inner()).drain() {

@@ -4,6 +4,7 @@
 pub mod connection;
 pub mod connection_properties;
 pub mod ids;
+pub mod join;
 pub mod model;
 pub mod properties;
 pub mod store;

@@ -1,0 +1,252 @@
+//! The websocket adapter: one task per client reads frames in order, answers
+//! them through the [`super::methods`] rules, and runs the ping watchdog.
+
+use std::time::{Duration, Instant};
+
+use axum::extract::State;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::http::HeaderMap;
+use axum::response::Response;
+use futures_util::{SinkExt, StreamExt};
+use kurento_protocol::error::RpcError;
+use kurento_protocol::jsonrpc::{self, Incoming};
+use serde_json::{Map, Value, json};
+use tokio::sync::mpsc;
+
+use super::codes::{Code, error};
+use super::hub::Outbound;
+use super::methods;
+use crate::api::AppState;
+
+/// Pings count every this often unless the client names its interval (openvidu-browser: 5 s).
+const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(5);
+/// The watchdog evicts a client after this many intervals without a ping.
+const MISSED_PINGS: u32 = 3;
+
+/// `GET /openvidu`: upgrades to the signaling websocket. The peer IP comes from
+/// `X-Real-IP`/`X-Forwarded-For` when a proxy sets them.
+pub async fn upgrade(State(state): State<AppState>, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
+    let ip = ["x-real-ip", "x-forwarded-for"]
+        .iter()
+        .find_map(|name| headers.get(*name).and_then(|v| v.to_str().ok()))
+        .map(|v| v.split(',').next().unwrap_or("").trim().to_string())
+        .unwrap_or_default();
+    upgrade.on_upgrade(move |socket| serve(state, socket, ip))
+}
+
+/// Results carry the rpc session id, as kurento-jsonrpc injects it.
+fn with_session(result: Value, rpc: &str) -> Value {
+    match result {
+        Value::Object(mut map) => {
+            map.insert("sessionId".into(), json!(rpc));
+            Value::Object(map)
+        }
+        other => json!({"value": other, "sessionId": rpc}),
+    }
+}
+
+struct Client {
+    rpc: String,
+    ip: String,
+    ping_interval: Option<Duration>,
+    last_ping: Instant,
+    closing: bool,
+}
+
+async fn serve(state: AppState, socket: WebSocket, ip: String) {
+    let (mut sink, mut source) = socket.split();
+    let (outbox, mut queue) = mpsc::unbounded_channel::<Outbound>();
+    let rpc = crate::session::ids::random_alphanumeric(26).to_lowercase();
+    state.signaling().register(&rpc, outbox.clone());
+    let writer = tokio::spawn(async move {
+        while let Some(outbound) = queue.recv().await {
+            let sent = match outbound {
+                Outbound::Text(text) => sink.send(Message::Text(text.into())).await,
+                Outbound::Close => {
+                    let _ = sink.send(Message::Close(None)).await;
+                    break;
+                }
+            };
+            if sent.is_err() {
+                break;
+            }
+        }
+    });
+    let mut client = Client { rpc, ip, ping_interval: None, last_ping: Instant::now(), closing: false };
+    let mut watchdog = tokio::time::interval(Duration::from_secs(1));
+    let mut reason = "networkDisconnect";
+    loop {
+        tokio::select! {
+            frame = source.next() => {
+                let text = match frame {
+                    Some(Ok(Message::Text(text))) => text,
+                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                    Some(Ok(_)) => continue,
+                };
+                if let Some(reply) = handle(&state, &mut client, &outbox, text.as_str()) {
+                    let _ = outbox.send(Outbound::Text(reply));
+                }
+                if client.closing {
+                    reason = "disconnect";
+                    let _ = outbox.send(Outbound::Close);
+                    break;
+                }
+            }
+            _ = watchdog.tick() => {
+                if let Some(interval) = client.ping_interval
+                    && client.last_ping.elapsed() > interval * MISSED_PINGS
+                {
+                    tracing::info!(rpc = %client.rpc, "no ping for {} intervals; closing", MISSED_PINGS);
+                    let _ = outbox.send(Outbound::Close);
+                    break;
+                }
+            }
+        }
+    }
+    if let Some((session, connection)) = state.signaling().unregister(&client.rpc) {
+        methods::leave(&state, &session, &connection, reason);
+    }
+    drop(outbox);
+    let _ = writer.await;
+}
+
+/// Answers one frame; `None` for notifications and responses.
+fn handle(state: &AppState, client: &mut Client, outbox: &super::hub::Outbox, text: &str) -> Option<String> {
+    let (id, method, params) = match jsonrpc::parse(text) {
+        Err(malformed) => return Some(jsonrpc::error(malformed.id.as_ref(), &malformed.error)),
+        Ok(Incoming::Response { .. }) => return None,
+        Ok(Incoming::Notification { method, params }) => (None, method, params),
+        Ok(Incoming::Request { id, method, params }) => (Some(id), method, params),
+    };
+    let params = params.unwrap_or_default();
+    let outcome = call(state, client, outbox, &method, &params);
+    let id = id?;
+    Some(match outcome {
+        Ok(Reply::Plain(value)) => jsonrpc::result(&id, &value),
+        Ok(Reply::WithSession(value)) => jsonrpc::result(&id, &with_session(value, &client.rpc)),
+        Err(error) => jsonrpc::error(Some(&id), &error),
+    })
+}
+
+enum Reply {
+    /// Sent as is (`ping`'s pong carries no session id).
+    Plain(Value),
+    WithSession(Value),
+}
+
+fn call(
+    state: &AppState,
+    client: &mut Client,
+    outbox: &super::hub::Outbox,
+    method: &str,
+    params: &Map<String, Value>,
+) -> Result<Reply, RpcError> {
+    let rpc = client.rpc.clone();
+    match method {
+        "ping" => {
+            client.last_ping = Instant::now();
+            let named = params.get("interval").and_then(Value::as_u64).map(Duration::from_millis);
+            client.ping_interval = named.or(client.ping_interval).or(Some(DEFAULT_PING_INTERVAL));
+            return Ok(Reply::Plain(json!({"value": "pong"})));
+        }
+        "connect" => {
+            let old = params.get("sessionId").and_then(Value::as_str).unwrap_or("");
+            if !old.is_empty() && old != rpc && state.signaling().rebind_socket(old, outbox.clone()) {
+                client.rpc = old.to_string();
+                return Ok(Reply::WithSession(json!({"value": "reconnection successful"})));
+            }
+            return Err(error(Code::ReconnectionError, "reconnection error", None));
+        }
+        "joinRoom" => return methods::join_room(state, &rpc, params, &client.ip).map(Reply::WithSession),
+        "echo" => return Ok(Reply::WithSession(json!({}))),
+        "closeSession" => {
+            client.closing = true;
+            return Ok(Reply::WithSession(json!("bye")));
+        }
+        _ => {}
+    }
+    let Some((session, connection)) = state.signaling().joined(&rpc) else {
+        return match KNOWN.contains(&method) {
+            true => Err(error(Code::Transport, format!("'{method}' needs joinRoom first"), Some(&rpc))),
+            false => Err(unknown(method)),
+        };
+    };
+    match method {
+        "leaveRoom" => {
+            methods::leave(state, &session, &connection, "disconnect");
+            Ok(Reply::WithSession(json!({})))
+        }
+        "sendMessage" => {
+            methods::send_message(state, &rpc, &session, &connection, params).map(|_| Reply::WithSession(json!({})))
+        }
+        "videoData" => Ok(Reply::WithSession(json!({}))),
+        "forceDisconnect" => {
+            require_moderator(state, &rpc, &session, &connection)?;
+            let target = params.get("connectionId").and_then(Value::as_str).unwrap_or("");
+            if !state.signaling().members(&session).iter().any(|c| c == target) {
+                return Err(error(Code::UserNotFound, format!("Connection '{target}' not found"), Some(&rpc)));
+            }
+            methods::evict(state, &session, target, "forceDisconnectByUser");
+            Ok(Reply::WithSession(json!({})))
+        }
+        "applyFilter"
+        | "execFilterMethod"
+        | "removeFilter"
+        | "addFilterEventListener"
+        | "removeFilterEventListener" => {
+            Err(error(Code::Generic, format!("Filters ('{method}') are not supported by Plenum"), Some(&rpc)))
+        }
+        "publishVideo"
+        | "receiveVideoFrom"
+        | "onIceCandidate"
+        | "unpublishVideo"
+        | "unsubscribeFromVideo"
+        | "streamPropertyChanged"
+        | "forceUnpublish"
+        | "reconnectStream"
+        | "prepareReceiveVideoFrom" => Err(error(
+            Code::Generic,
+            format!("'{method}' needs the media wiring of the signaling service, which is not built yet"),
+            Some(&rpc),
+        )),
+        other => Err(unknown(other)),
+    }
+}
+
+/// Every client method of reference §3.4 (for the "join first" answer).
+const KNOWN: &[&str] = &[
+    "leaveRoom",
+    "sendMessage",
+    "videoData",
+    "forceDisconnect",
+    "forceUnpublish",
+    "publishVideo",
+    "receiveVideoFrom",
+    "prepareReceiveVideoFrom",
+    "onIceCandidate",
+    "unpublishVideo",
+    "unsubscribeFromVideo",
+    "streamPropertyChanged",
+    "reconnectStream",
+    "applyFilter",
+    "execFilterMethod",
+    "removeFilter",
+    "addFilterEventListener",
+    "removeFilterEventListener",
+    "subscribeToSpeechToText",
+    "unsubscribeFromSpeechToText",
+];
+
+fn unknown(method: &str) -> RpcError {
+    error(Code::MethodNotFound, format!("Method not found: {method}"), None)
+}
+
+fn require_moderator(state: &AppState, rpc: &str, session: &str, connection: &str) -> Result<(), RpcError> {
+    let sessions = state.sessions();
+    let role = sessions.connection(session, connection).ok().and_then(|c| c.props.role);
+    if role == Some(crate::wire::Role::Moderator) {
+        Ok(())
+    } else {
+        Err(error(Code::UserUnauthorized, "Only a MODERATOR can do this", Some(rpc)))
+    }
+}
