@@ -26,6 +26,7 @@ struct Shared {
     restarter: OnceLock<Restarter>,
     cluster: Arc<ClusterService>,
     signaling: Arc<crate::signaling::Hub>,
+    media: Arc<crate::signaling::media::Media>,
 }
 
 impl AppState {
@@ -43,6 +44,7 @@ impl AppState {
                 restarter: OnceLock::new(),
                 cluster,
                 signaling: Arc::default(),
+                media: Arc::default(),
             }),
         }
     }
@@ -62,6 +64,15 @@ impl AppState {
     /// The signaling websockets of this generation of services.
     pub fn signaling(&self) -> &crate::signaling::Hub {
         &self.shared.signaling
+    }
+
+    pub fn signaling_arc(&self) -> Arc<crate::signaling::Hub> {
+        self.shared.signaling.clone()
+    }
+
+    /// The media objects of this generation's sessions.
+    pub fn media(&self) -> &crate::signaling::media::Media {
+        &self.shared.media
     }
 
     pub fn cluster(&self) -> &Arc<ClusterService> {

@@ -16,17 +16,15 @@ pub async fn delete(
 ) -> Result<Response, ApiError> {
     check_id("sessionId", &session_id)?;
     check_id("streamId", &stream_id)?;
-    let sessions = state.sessions();
-    match sessions.stream_owner(&session_id, &stream_id) {
+    let owner = state.sessions().stream_owner(&session_id, &stream_id).map(|c| c.id.clone());
+    match owner {
         // OpenVidu: 400 when the session does not exist at all, 404 for an unknown stream.
         Err(StoreError::SessionNotFound) => Err(ApiError::Empty(StatusCode::BAD_REQUEST)),
         Err(StoreError::StreamOfIpcam) => Err(ApiError::Empty(StatusCode::METHOD_NOT_ALLOWED)),
         Err(_) => Err(ApiError::Empty(StatusCode::NOT_FOUND)),
         Ok(owner) => {
-            // Streams exist only once participants publish through the signaling
-            // websocket, which tears them down with reason forceUnpublishByServer.
-            tracing::info!(session = %session_id, stream = %stream_id, connection = %owner.id, "unpublish requested");
-            Err(ApiError::not_implemented("Unpublishing a stream (needs the signaling service)"))
+            crate::signaling::streams::unpublish(&state, &session_id, &owner, "forceUnpublishByServer", true);
+            Ok(super::respond::no_content())
         }
     }
 }

@@ -464,6 +464,11 @@ impl ClusterService {
         self.remove(id).map_err(RetireError::Registry)
     }
 
+    /// The Kurento client of a node (to drive its media objects).
+    pub fn client(&self, id: &str) -> Option<Arc<KurentoClient>> {
+        self.clients.lock().unwrap_or_else(|p| p.into_inner()).get(id).cloned()
+    }
+
     /// `kurentoInfo` for `?extra-info=true`: the node's ServerManager info and memory.
     pub async fn kurento_info(&self, id: &str) -> Option<Value> {
         let client = self.clients.lock().unwrap_or_else(|p| p.into_inner()).get(id).cloned()?;

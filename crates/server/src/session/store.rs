@@ -151,6 +151,15 @@ impl SessionStore {
         Ok(removed)
     }
 
+    /// The joined participant of a connection, to record its streams.
+    pub fn participant_mut(
+        &mut self,
+        session_id: &str,
+        connection_id: &str,
+    ) -> Option<&mut crate::session::connection::Participant> {
+        self.session_mut(session_id)?.connections.get_mut(connection_id)?.participant.as_mut()
+    }
+
     /// Finds the connection that publishes `stream_id` in an active session.
     pub fn stream_owner(&self, session_id: &str, stream_id: &str) -> Result<&Connection, StoreError> {
         let session = self.sessions.get(session_id).ok_or(StoreError::SessionNotFound)?;

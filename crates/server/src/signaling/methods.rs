@@ -114,6 +114,7 @@ fn place(state: &AppState, session_id: &str) -> Result<(), String> {
 /// `participantLeft`, and the last one out closes the session.
 pub fn leave(state: &AppState, session: &str, connection: &str, reason: &str) {
     state.signaling().unbind(session, connection);
+    state.media().forget(session, connection);
     let last = match state.sessions().leave(session, connection) {
         Ok(last) => last,
         Err(StoreError::SessionNotFound | StoreError::ConnectionNotFound) => return,
@@ -132,6 +133,7 @@ pub fn evict(state: &AppState, session: &str, connection: &str, reason: &str) {
     state.signaling().notify(session, None, "participantEvicted", &event);
     state.signaling().close(session, connection);
     state.signaling().unbind(session, connection);
+    state.media().forget(session, connection);
     let last = state.sessions().leave(session, connection).unwrap_or(false);
     tracing::info!(%session, %connection, reason, "participant evicted");
     if last {
@@ -149,6 +151,7 @@ pub fn close_session(state: &AppState, session: &str, reason: &str) {
         state.signaling().unbind(session, &connection);
     }
     let _ = state.sessions().remove_session(session);
+    state.media().close(session);
     state.cluster().session_closed(session);
     tracing::info!(%session, reason, "session closed");
 }

@@ -11,7 +11,9 @@
 
 pub mod codes;
 pub mod hub;
+pub mod media;
 pub mod methods;
 pub mod socket;
+pub mod streams;
 
 pub use hub::Hub;

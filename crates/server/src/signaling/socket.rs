@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 
 use super::codes::{Code, error};
 use super::hub::Outbound;
-use super::methods;
+use super::{methods, streams};
 use crate::api::AppState;
 
 /// Pings count every this often unless the client names its interval (openvidu-browser: 5 s).
@@ -83,7 +83,7 @@ async fn serve(state: AppState, socket: WebSocket, ip: String) {
                     Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
                     Some(Ok(_)) => continue,
                 };
-                if let Some(reply) = handle(&state, &mut client, &outbox, text.as_str()) {
+                if let Some(reply) = handle(&state, &mut client, &outbox, text.as_str()).await {
                     let _ = outbox.send(Outbound::Text(reply));
                 }
                 if client.closing {
@@ -111,7 +111,7 @@ async fn serve(state: AppState, socket: WebSocket, ip: String) {
 }
 
 /// Answers one frame; `None` for notifications and responses.
-fn handle(state: &AppState, client: &mut Client, outbox: &super::hub::Outbox, text: &str) -> Option<String> {
+async fn handle(state: &AppState, client: &mut Client, outbox: &super::hub::Outbox, text: &str) -> Option<String> {
     let (id, method, params) = match jsonrpc::parse(text) {
         Err(malformed) => return Some(jsonrpc::error(malformed.id.as_ref(), &malformed.error)),
         Ok(Incoming::Response { .. }) => return None,
@@ -119,7 +119,7 @@ fn handle(state: &AppState, client: &mut Client, outbox: &super::hub::Outbox, te
         Ok(Incoming::Request { id, method, params }) => (Some(id), method, params),
     };
     let params = params.unwrap_or_default();
-    let outcome = call(state, client, outbox, &method, &params);
+    let outcome = call(state, client, outbox, &method, &params).await;
     let id = id?;
     Some(match outcome {
         Ok(Reply::Plain(value)) => jsonrpc::result(&id, &value),
@@ -134,7 +134,7 @@ enum Reply {
     WithSession(Value),
 }
 
-fn call(
+async fn call(
     state: &AppState,
     client: &mut Client,
     outbox: &super::hub::Outbox,
@@ -189,6 +189,35 @@ fn call(
             methods::evict(state, &session, target, "forceDisconnectByUser");
             Ok(Reply::WithSession(json!({})))
         }
+        "publishVideo" => streams::publish(state, &rpc, &session, &connection, params).await.map(Reply::WithSession),
+        "receiveVideoFrom" => {
+            streams::subscribe(state, &rpc, &session, &connection, params).await.map(Reply::WithSession)
+        }
+        "onIceCandidate" => {
+            streams::ice_candidate(state, &rpc, &session, &connection, params).await.map(Reply::WithSession)
+        }
+        "unpublishVideo" => {
+            if streams::unpublish(state, &session, &connection, "unpublish", false) {
+                Ok(Reply::WithSession(json!({})))
+            } else {
+                Err(error(Code::Generic, "This participant is not publishing", Some(&rpc)))
+            }
+        }
+        "unsubscribeFromVideo" => {
+            streams::unsubscribe(state, &rpc, &session, &connection, params).map(Reply::WithSession)
+        }
+        "streamPropertyChanged" => {
+            streams::property_changed(state, &rpc, &session, &connection, params).map(Reply::WithSession)
+        }
+        "forceUnpublish" => {
+            require_moderator(state, &rpc, &session, &connection)?;
+            let stream = params.get("streamId").and_then(Value::as_str).unwrap_or("");
+            let owner = streams::owner_of_stream(stream).unwrap_or("").to_string();
+            if !streams::unpublish(state, &session, &owner, "forceUnpublishByUser", true) {
+                return Err(error(Code::Generic, format!("Stream '{stream}' not found"), Some(&rpc)));
+            }
+            Ok(Reply::WithSession(json!({})))
+        }
         "applyFilter"
         | "execFilterMethod"
         | "removeFilter"
@@ -196,19 +225,9 @@ fn call(
         | "removeFilterEventListener" => {
             Err(error(Code::Generic, format!("Filters ('{method}') are not supported by Plenum"), Some(&rpc)))
         }
-        "publishVideo"
-        | "receiveVideoFrom"
-        | "onIceCandidate"
-        | "unpublishVideo"
-        | "unsubscribeFromVideo"
-        | "streamPropertyChanged"
-        | "forceUnpublish"
-        | "reconnectStream"
-        | "prepareReceiveVideoFrom" => Err(error(
-            Code::Generic,
-            format!("'{method}' needs the media wiring of the signaling service, which is not built yet"),
-            Some(&rpc),
-        )),
+        "reconnectStream" | "prepareReceiveVideoFrom" | "subscribeToSpeechToText" | "unsubscribeFromSpeechToText" => {
+            Err(error(Code::Generic, format!("'{method}' is not supported by Plenum yet"), Some(&rpc)))
+        }
         other => Err(unknown(other)),
     }
 }

@@ -1,0 +1,349 @@
+//! Media objects behind a session, on the media node it was placed on, as
+//! OpenVidu builds them (reference §4): one MediaPipeline per session; per
+//! publisher a WebRtcEndpoint feeding a PassThrough; per subscription a
+//! WebRtcEndpoint fed from that PassThrough. ICE candidates the node finds are
+//! relayed to the endpoint's owner as `iceCandidate` events.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use kurento_protocol::client::KurentoClient;
+use serde_json::{Value, json};
+use tokio::task::JoinHandle;
+
+use super::hub::Hub;
+
+/// Why a media step failed, for the client's error message.
+pub type MediaResult<T> = Result<T, String>;
+
+/// The bandwidth properties (kbps) of endpoints: OpenVidu's `OPENVIDU_STREAMS_VIDEO_*`,
+/// overridden per connection by the token's `kurentoOptions`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Bandwidth {
+    pub max_recv: i64,
+    pub min_recv: i64,
+    pub max_send: i64,
+    pub min_send: i64,
+}
+
+#[derive(Debug, Clone)]
+pub struct Published {
+    pub stream_id: String,
+    pub endpoint: String,
+    pub passthrough: String,
+    pub answer: String,
+}
+
+struct SessionMedia {
+    client: Arc<KurentoClient>,
+    pipeline: String,
+    /// publisher connection → its endpoint and PassThrough
+    publishers: HashMap<String, Published>,
+    /// (subscriber connection, publisher connection) → endpoint
+    subscriptions: HashMap<(String, String), String>,
+    /// endpoint → (owner connection, `endpointName` = the publisher's connection)
+    owners: Arc<Mutex<HashMap<String, (String, String)>>>,
+    relay: JoinHandle<()>,
+}
+
+#[derive(Default)]
+pub struct Media {
+    sessions: Mutex<HashMap<String, SessionMedia>>,
+}
+
+fn failed(step: &str) -> impl Fn(kurento_protocol::client::ClientError) -> String + '_ {
+    move |e| format!("media node: {step} failed: {e}")
+}
+
+impl Media {
+    fn sessions(&self) -> MutexGuard<'_, HashMap<String, SessionMedia>> {
+        self.sessions.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// The session's pipeline, created on `client`'s node at first use.
+    async fn pipeline(
+        &self,
+        session: &str,
+        client: Arc<KurentoClient>,
+        hub: Arc<Hub>,
+    ) -> MediaResult<(Arc<KurentoClient>, String, Arc<Mutex<HashMap<String, (String, String)>>>)> {
+        if let Some(media) = self.sessions().get(session) {
+            return Ok((media.client.clone(), media.pipeline.clone(), media.owners.clone()));
+        }
+        let pipeline = client.create("MediaPipeline", json!({})).await.map_err(failed("creating the pipeline"))?;
+        let owners: Arc<Mutex<HashMap<String, (String, String)>>> = Arc::default();
+        let relay = tokio::spawn(relay_candidates(client.clone(), session.to_string(), owners.clone(), hub));
+        let mut sessions = self.sessions();
+        if let Some(existing) = sessions.get(session) {
+            // Another request created one meanwhile: keep the first.
+            relay.abort();
+            let client = client.clone();
+            let pipeline = pipeline.clone();
+            tokio::spawn(async move { client.release(&pipeline).await });
+            return Ok((existing.client.clone(), existing.pipeline.clone(), existing.owners.clone()));
+        }
+        sessions.insert(
+            session.to_string(),
+            SessionMedia {
+                client: client.clone(),
+                pipeline: pipeline.clone(),
+                publishers: HashMap::new(),
+                subscriptions: HashMap::new(),
+                owners: owners.clone(),
+                relay,
+            },
+        );
+        Ok((client, pipeline, owners))
+    }
+
+    /// `publishVideo`: endpoint + PassThrough; returns the SDP answer.
+    #[allow(clippy::too_many_arguments)]
+    pub async fn publish(
+        &self,
+        session: &str,
+        connection: &str,
+        stream_id: &str,
+        offer: &str,
+        bandwidth: Bandwidth,
+        client: Arc<KurentoClient>,
+        hub: Arc<Hub>,
+    ) -> MediaResult<Published> {
+        let (client, pipeline, owners) = self.pipeline(session, client, hub).await?;
+        let endpoint = client
+            .create("WebRtcEndpoint", json!({"mediaPipeline": pipeline}))
+            .await
+            .map_err(failed("creating the endpoint"))?;
+        owners
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(endpoint.clone(), (connection.into(), connection.into()));
+        let setup = async {
+            for (operation, value) in
+                [("setMaxVideoRecvBandwidth", bandwidth.max_recv), ("setMinVideoRecvBandwidth", bandwidth.min_recv)]
+            {
+                let name = operation.trim_start_matches("set");
+                let name = format!("{}{}", name[..1].to_lowercase(), &name[1..]);
+                client.invoke(&endpoint, operation, json!({ name: value })).await.map_err(failed(operation))?;
+            }
+            client.subscribe(&endpoint, "IceCandidateFound").await.map_err(failed("subscribing to candidates"))?;
+            let answer = client
+                .invoke(&endpoint, "processOffer", json!({"offer": offer}))
+                .await
+                .map_err(failed("processOffer"))?;
+            let passthrough = client
+                .create("PassThrough", json!({"mediaPipeline": pipeline}))
+                .await
+                .map_err(failed("creating the PassThrough"))?;
+            client.invoke(&endpoint, "connect", json!({"sink": passthrough})).await.map_err(failed("connecting"))?;
+            client.invoke(&endpoint, "gatherCandidates", json!({})).await.map_err(failed("gatherCandidates"))?;
+            Ok::<_, String>((answer.as_str().unwrap_or_default().to_string(), passthrough))
+        };
+        let (answer, passthrough) = match setup.await {
+            Ok(done) => done,
+            Err(error) => {
+                let _ = client.release(&endpoint).await;
+                return Err(error);
+            }
+        };
+        let published = Published { stream_id: stream_id.into(), endpoint, passthrough, answer };
+        if let Some(media) = self.sessions().get_mut(session) {
+            media.publishers.insert(connection.to_string(), published.clone());
+        }
+        Ok(published)
+    }
+
+    /// `receiveVideoFrom`: an endpoint fed from the publisher's PassThrough; returns the SDP answer.
+    pub async fn subscribe(
+        &self,
+        session: &str,
+        subscriber: &str,
+        publisher: &str,
+        offer: &str,
+        bandwidth: Bandwidth,
+    ) -> MediaResult<(String, String)> {
+        let (client, pipeline, owners, passthrough) = {
+            let sessions = self.sessions();
+            let media = sessions.get(session).ok_or("the session has no media yet")?;
+            let source = media.publishers.get(publisher).ok_or("that stream is not published")?;
+            (media.client.clone(), media.pipeline.clone(), media.owners.clone(), source.passthrough.clone())
+        };
+        let endpoint = client
+            .create("WebRtcEndpoint", json!({"mediaPipeline": pipeline}))
+            .await
+            .map_err(failed("creating the endpoint"))?;
+        owners
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(endpoint.clone(), (subscriber.into(), publisher.into()));
+        let setup = async {
+            client
+                .invoke(&endpoint, "setMaxVideoSendBandwidth", json!({"maxVideoSendBandwidth": bandwidth.max_send}))
+                .await
+                .map_err(failed("setMaxVideoSendBandwidth"))?;
+            client
+                .invoke(&endpoint, "setMinVideoSendBandwidth", json!({"minVideoSendBandwidth": bandwidth.min_send}))
+                .await
+                .map_err(failed("setMinVideoSendBandwidth"))?;
+            client.subscribe(&endpoint, "IceCandidateFound").await.map_err(failed("subscribing to candidates"))?;
+            let answer = client
+                .invoke(&endpoint, "processOffer", json!({"offer": offer}))
+                .await
+                .map_err(failed("processOffer"))?;
+            client.invoke(&passthrough, "connect", json!({"sink": endpoint})).await.map_err(failed("connecting"))?;
+            client.invoke(&endpoint, "gatherCandidates", json!({})).await.map_err(failed("gatherCandidates"))?;
+            Ok::<_, String>(answer.as_str().unwrap_or_default().to_string())
+        };
+        match setup.await {
+            Ok(answer) => {
+                if let Some(media) = self.sessions().get_mut(session) {
+                    let key = (subscriber.to_string(), publisher.to_string());
+                    if let Some(old) = media.subscriptions.insert(key, endpoint.clone()) {
+                        let client = client.clone();
+                        tokio::spawn(async move { client.release(&old).await });
+                    }
+                }
+                Ok((endpoint, answer))
+            }
+            Err(error) => {
+                let _ = client.release(&endpoint).await;
+                Err(error)
+            }
+        }
+    }
+
+    /// `onIceCandidate`: `endpoint_name` is the caller's own id (its publisher endpoint)
+    /// or a publisher's id (the caller's subscription to it).
+    pub async fn add_candidate(
+        &self,
+        session: &str,
+        caller: &str,
+        endpoint_name: &str,
+        candidate: Value,
+    ) -> MediaResult<()> {
+        let (client, endpoint) = {
+            let sessions = self.sessions();
+            let media = sessions.get(session).ok_or("the session has no media yet")?;
+            let endpoint = if endpoint_name == caller {
+                media.publishers.get(caller).map(|p| p.endpoint.clone())
+            } else {
+                media.subscriptions.get(&(caller.to_string(), endpoint_name.to_string())).cloned()
+            };
+            (media.client.clone(), endpoint.ok_or_else(|| format!("no endpoint named '{endpoint_name}'"))?)
+        };
+        client
+            .invoke(&endpoint, "addIceCandidate", json!({"candidate": candidate}))
+            .await
+            .map_err(failed("addIceCandidate"))?;
+        Ok(())
+    }
+
+    /// Releases a publisher's objects and every subscription to it; returns the subscribers.
+    pub fn unpublish(&self, session: &str, publisher: &str) -> Vec<String> {
+        let mut sessions = self.sessions();
+        let Some(media) = sessions.get_mut(session) else { return Vec::new() };
+        let mut released = Vec::new();
+        let mut subscribers = Vec::new();
+        if let Some(published) = media.publishers.remove(publisher) {
+            released.push(published.endpoint);
+            released.push(published.passthrough);
+        }
+        media.subscriptions.retain(|(subscriber, source), endpoint| {
+            let keep = source != publisher;
+            if !keep {
+                subscribers.push(subscriber.clone());
+                released.push(endpoint.clone());
+            }
+            keep
+        });
+        release_later(media.client.clone(), released);
+        subscribers
+    }
+
+    /// Releases one subscription.
+    pub fn unsubscribe(&self, session: &str, subscriber: &str, publisher: &str) -> bool {
+        let mut sessions = self.sessions();
+        let Some(media) = sessions.get_mut(session) else { return false };
+        match media.subscriptions.remove(&(subscriber.to_string(), publisher.to_string())) {
+            Some(endpoint) => {
+                release_later(media.client.clone(), vec![endpoint]);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// A participant is gone: its publisher and subscriptions go.
+    pub fn forget(&self, session: &str, connection: &str) {
+        self.unpublish(session, connection);
+        let mut sessions = self.sessions();
+        let Some(media) = sessions.get_mut(session) else { return };
+        let mut released = Vec::new();
+        media.subscriptions.retain(|(subscriber, _), endpoint| {
+            let keep = subscriber != connection;
+            if !keep {
+                released.push(endpoint.clone());
+            }
+            keep
+        });
+        release_later(media.client.clone(), released);
+    }
+
+    /// The session closed: its pipeline (and with it every element) is released.
+    pub fn close(&self, session: &str) {
+        if let Some(media) = self.sessions().remove(session) {
+            media.relay.abort();
+            release_later(media.client, vec![media.pipeline]);
+        }
+    }
+
+    pub fn is_publishing(&self, session: &str, connection: &str) -> bool {
+        self.sessions().get(session).is_some_and(|m| m.publishers.contains_key(connection))
+    }
+}
+
+fn release_later(client: Arc<KurentoClient>, objects: Vec<String>) {
+    if objects.is_empty() {
+        return;
+    }
+    tokio::spawn(async move {
+        for object in objects {
+            if let Err(error) = client.release(&object).await {
+                tracing::debug!(%object, %error, "release failed (the node may be gone)");
+            }
+        }
+    });
+}
+
+/// Relays `IceCandidateFound` of the session's endpoints to their owners as `iceCandidate`.
+async fn relay_candidates(
+    client: Arc<KurentoClient>,
+    session: String,
+    owners: Arc<Mutex<HashMap<String, (String, String)>>>,
+    hub: Arc<Hub>,
+) {
+    let mut events = client.events();
+    loop {
+        let event = match events.recv().await {
+            Ok(event) => event,
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
+                tracing::warn!(%session, missed, "ICE candidate events were missed");
+                continue;
+            }
+            Err(_) => return,
+        };
+        if event.kind != "IceCandidateFound" {
+            continue;
+        }
+        let owner = owners.lock().unwrap_or_else(|p| p.into_inner()).get(&event.object).cloned();
+        let Some((owner, endpoint_name)) = owner else { continue };
+        let candidate = &event.data["candidate"];
+        let params = json!({
+            "senderConnectionId": endpoint_name,
+            "endpointName": endpoint_name,
+            "candidate": candidate["candidate"],
+            "sdpMid": candidate["sdpMid"],
+            "sdpMLineIndex": candidate["sdpMLineIndex"],
+        });
+        hub.notify(&session, Some(std::slice::from_ref(&owner)), "iceCandidate", &params);
+    }
+}
