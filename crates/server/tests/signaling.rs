@@ -253,3 +253,21 @@ async fn the_watchdog_evicts_a_client_that_stops_pinging() {
     assert_eq!(left["reason"], "networkDisconnect");
     assert!(silent.closed().await);
 }
+
+#[tokio::test]
+async fn rest_role_and_record_changes_reach_the_client() {
+    let server = start(&[]).await;
+    let session = session(&server).await;
+    let (mut client, joined) = join(&server, &session, r#"{"role":"PUBLISHER","record":true}"#, "").await;
+    let id = joined["id"].as_str().unwrap();
+    let path = format!("/openvidu/api/sessions/{session}/connection/{id}");
+    let reply = server.call("PATCH", &path, Some(r#"{"role":"MODERATOR","record":false}"#)).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let role = client.event("connectionPropertyChanged", |p| p["property"] == "role").await;
+    assert_eq!(role["newValue"], "MODERATOR");
+    let record = client.event("connectionPropertyChanged", |p| p["property"] == "record").await;
+    assert_eq!(record["newValue"], false);
+    // Now a moderator: forcing is allowed (the target must exist, so a bad id is 102, not 401).
+    let forced = client.call("forceDisconnect", json!({"connectionId": "con_Nobody0000"})).await;
+    assert_eq!(forced["error"]["code"], 102, "{forced}");
+}

@@ -14,6 +14,7 @@ use crate::clock::now_ms;
 use crate::fields::Fields;
 use crate::session::{ConnectionProperties, ConnectionUpdate, StoreError};
 use crate::wire::ConnectionType;
+use crate::wire::WireEnum;
 
 pub async fn create(
     State(state): State<AppState>,
@@ -73,16 +74,38 @@ pub async fn update(
 ) -> Result<Response, ApiError> {
     check_ids(&session_id, &connection_id)?;
     let mut sessions = state.sessions();
-    sessions.connection(&session_id, &connection_id).map_err(|_| ApiError::Empty(StatusCode::NOT_FOUND))?;
+    let before =
+        sessions.connection(&session_id, &connection_id).map_err(|_| ApiError::Empty(StatusCode::NOT_FOUND))?;
+    let (old_role, old_record) = (before.props.role, before.props.record);
     let fields = body.as_ref().map_or_else(Fields::empty, Fields::new);
     let update = ConnectionUpdate::parse(&fields)?;
     let (connection, changed) = sessions
         .update_connection(&session_id, &connection_id, &update)
         .map_err(|_| ApiError::Empty(StatusCode::NOT_FOUND))?;
+    let response = ok_json(connection.json(false));
+    let mut notices = Vec::new();
+    if connection.is_active() {
+        if let Some(role) = connection.props.role.filter(|r| Some(*r) != old_role) {
+            notices.push(serde_json::json!({"property": "role", "newValue": role.as_str()}));
+        }
+        if connection.props.record != old_record {
+            notices.push(serde_json::json!({"property": "record", "newValue": connection.props.record}));
+        }
+    }
+    drop(sessions);
+    // The client is told of its own changes (OpenVidu Pro's connectionPropertyChanged).
+    for notice in notices {
+        state.signaling().notify(
+            &session_id,
+            Some(std::slice::from_ref(&connection_id)),
+            "connectionPropertyChanged",
+            &notice,
+        );
+    }
     if changed {
         tracing::info!(session = %session_id, connection = %connection_id, ?update, "connection updated");
     }
-    Ok(ok_json(connection.json(false)))
+    Ok(response)
 }
 
 pub async fn delete(
