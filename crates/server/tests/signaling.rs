@@ -216,9 +216,10 @@ async fn rest_deletions_reach_the_participants_with_their_reasons() {
     let bob_id = second["id"].as_str().unwrap().to_string();
     let reply = server.call("DELETE", &format!("/openvidu/api/sessions/{session}/connection/{bob_id}"), None).await;
     assert_eq!(reply.status, 204);
-    let evicted = alice.event("participantEvicted", |p| p["connectionId"] == bob_id.as_str()).await;
+    let left = alice.event("participantLeft", |p| p["connectionId"] == bob_id.as_str()).await;
+    assert_eq!(left["reason"], "forceDisconnectByServer");
+    let evicted = bob.event("participantEvicted", |p| p["connectionId"] == bob_id.as_str()).await;
     assert_eq!(evicted["reason"], "forceDisconnectByServer");
-    bob.event("participantEvicted", |p| p["connectionId"] == bob_id.as_str()).await;
     assert!(bob.closed().await, "the evicted participant's socket closes");
 
     assert_eq!(server.call("DELETE", &format!("/openvidu/api/sessions/{session}"), None).await.status, 204);

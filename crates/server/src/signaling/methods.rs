@@ -127,14 +127,22 @@ pub fn leave(state: &AppState, session: &str, connection: &str, reason: &str) {
     }
 }
 
-/// Evicts a participant: everyone, the evicted one included, gets `participantEvicted`; its socket closes.
+/// Evicts a participant: it gets `participantEvicted` and its socket closes; the
+/// others get `participantLeft` with the same reason (openvidu-browser only acts on
+/// `participantEvicted` for its own connection).
 pub fn evict(state: &AppState, session: &str, connection: &str, reason: &str) {
     let event = json!({"connectionId": connection, "reason": reason});
-    state.signaling().notify(session, None, "participantEvicted", &event);
+    state.signaling().notify(
+        session,
+        Some(std::slice::from_ref(&connection.to_string())),
+        "participantEvicted",
+        &event,
+    );
     state.signaling().close(session, connection);
     state.signaling().unbind(session, connection);
     state.media().forget(session, connection);
     let last = state.sessions().leave(session, connection).unwrap_or(false);
+    state.signaling().notify(session, None, "participantLeft", &event);
     tracing::info!(%session, %connection, reason, "participant evicted");
     if last {
         close_session(state, session, "lastParticipantLeft");
