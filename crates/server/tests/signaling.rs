@@ -272,3 +272,37 @@ async fn rest_role_and_record_changes_reach_the_client() {
     let forced = client.call("forceDisconnect", json!({"connectionId": "con_Nobody0000"})).await;
     assert_eq!(forced["error"]["code"], 102, "{forced}");
 }
+
+#[tokio::test]
+async fn two_nodes_share_the_sessions_and_a_drain_completes_when_the_last_participant_leaves() {
+    use common::media_node::NodeProcess;
+    let server = start(&[("PLENUM_EMBEDDED_MEDIA_NODE", "false")]).await;
+    let nodes = [NodeProcess::start(), NodeProcess::start()];
+    for node in &nodes {
+        let reply = server.post("/openvidu/api/media-nodes", &json!({"uri": node.uri}).to_string()).await;
+        assert_eq!(reply.status, 200, "{}", reply.text);
+    }
+    let (first, second) = (session(&server).await, session(&server).await);
+    let (mut alice, _) = join(&server, &first, "{}", "").await;
+    let (_bob, _) = join(&server, &second, "{}", "").await;
+    let node_of = |body: Value| body["mediaNodeId"].as_str().unwrap().to_string();
+    let first_node = node_of(server.get(&format!("/openvidu/api/sessions/{first}")).await.json());
+    let second_node = node_of(server.get(&format!("/openvidu/api/sessions/{second}")).await.json());
+    assert_ne!(first_node, second_node, "the two sessions must land on different nodes");
+
+    let drain = server
+        .call("DELETE", &format!("/openvidu/api/media-nodes/{first_node}?deletion-strategy=when-no-sessions"), None)
+        .await;
+    assert_eq!(drain.status, 202, "{}", drain.text);
+    // A new session cannot go to the draining node.
+    let third = session(&server).await;
+    let (_carol, _) = join(&server, &third, "{}", "").await;
+    assert_eq!(node_of(server.get(&format!("/openvidu/api/sessions/{third}")).await.json()), second_node);
+
+    alice.ok("leaveRoom", json!({})).await;
+    let deadline = std::time::Instant::now() + WAIT;
+    while server.get(&format!("/openvidu/api/media-nodes/{first_node}")).await.status != 404 {
+        assert!(std::time::Instant::now() < deadline, "the drained node was not removed");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
