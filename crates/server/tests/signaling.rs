@@ -306,3 +306,35 @@ async fn two_nodes_share_the_sessions_and_a_drain_completes_when_the_last_partic
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+#[tokio::test]
+async fn a_secret_join_is_a_hidden_subscriber() {
+    let server = start(&[]).await;
+    let mut wrong = Client::open(&server, "recorded").await;
+    let refused = wrong.call("joinRoom", json!({"token": "", "session": "recorded", "secret": "nope"})).await;
+    assert_eq!(refused["error"]["code"], 401, "{refused}");
+
+    // The session does not exist yet: the secret join creates it.
+    let mut recorder = Client::open(&server, "recorded").await;
+    let joined = recorder
+        .ok("joinRoom", json!({"token": "wss://x?sessionId=recorded&secret=TEST_SECRET&recorder=true", "session": "recorded", "secret": common::SECRET, "recorder": true}))
+        .await;
+    assert_eq!((joined["id"].as_str(), joined["role"].as_str()), (Some("RECORDER"), Some("SUBSCRIBER")));
+    let session = server.get("/openvidu/api/sessions/recorded").await.json();
+    assert_eq!(session["recordingMode"], "ALWAYS");
+
+    let (mut alice, alice_joined) = join(&server, "recorded", "{}", "alice").await;
+    assert_eq!(alice_joined["value"], json!([]), "the hidden participant is not listed");
+    let listed = server.get("/openvidu/api/sessions/recorded").await.json();
+    assert_eq!(listed["connections"]["numberOfElements"], 1, "REST does not show it either: {listed}");
+    // It hears what everyone hears, and cannot publish.
+    alice.ok("sendMessage", json!({"message": json!({"data": "to all"}).to_string()})).await;
+    recorder.event("sendMessage", |p| p["data"] == "to all").await;
+    assert_eq!(recorder.call("publishVideo", json!({"sdpOffer": "v=0"})).await["error"]["code"], 401);
+    // Its leaving tells nobody, and alice leaving still closes the session.
+    recorder.ok("leaveRoom", json!({})).await;
+    alice.ok("echo", json!({})).await;
+    assert!(alice.events.iter().all(|e| e["method"] != "participantLeft"), "{:?}", alice.events);
+    alice.ok("leaveRoom", json!({})).await;
+    assert_eq!(server.get("/openvidu/api/sessions/recorded").await.status, 404);
+}

@@ -44,6 +44,9 @@ pub fn join_room(state: &AppState, rpc: &str, params: &Map<String, Value>, ip: &
         return Err(error(Code::Generic, "This websocket has joined a session already", Some(rpc)));
     }
     let session_id = text(params, "session")?.to_string();
+    if let Some(secret) = params.get("secret").and_then(Value::as_str).filter(|s| !s.is_empty()) {
+        return join_hidden(state, rpc, params, &session_id, secret);
+    }
     let token = token_id(text(params, "token")?);
     let details = JoinDetails {
         ip: ip.to_string(),
@@ -68,7 +71,7 @@ pub fn join_room(state: &AppState, rpc: &str, params: &Map<String, Value>, ip: &
         .connections
         .values()
         .filter(|c| c.id != connection_id && c.is_active())
-        .map(|c| json!({"id": c.id, "createdAt": c.participant.as_ref().map(|p| p.active_at), "metadata": metadata(c)}))
+        .map(participant_entry)
         .collect();
     let announcement = json!({"id": connection_id, "createdAt": created_at, "metadata": metadata(me)});
     let result = json!({
@@ -91,6 +94,72 @@ pub fn join_room(state: &AppState, rpc: &str, params: &Map<String, Value>, ip: &
     state.signaling().notify(&session_id, Some(&others), "participantJoined", &announcement);
     tracing::info!(session = %session_id, connection = %connection_id, "participant joined");
     Ok(result)
+}
+
+/// A join with `secret=<OPENVIDU_SECRET>` (the recorder's way in): a hidden SUBSCRIBER that
+/// REST and the other participants never see, with connection id `RECORDER` for
+/// `recorder=true`. The session is created (recording mode ALWAYS) if it does not exist.
+fn join_hidden(
+    state: &AppState,
+    rpc: &str,
+    params: &Map<String, Value>,
+    session_id: &str,
+    secret: &str,
+) -> Result<Value, RpcError> {
+    use subtle::ConstantTimeEq;
+    if !bool::from(secret.as_bytes().ct_eq(state.config().secret.as_bytes())) {
+        let message = format!("Unable to join session {session_id}. The secret is not valid");
+        return Err(error(Code::UserUnauthorized, message, Some(rpc)));
+    }
+    if state.sessions().session(session_id).is_none() {
+        let body = json!({"customSessionId": session_id, "recordingMode": "ALWAYS"});
+        let fields = body.as_object().expect("an object");
+        let props =
+            crate::session::SessionProperties::parse(&crate::fields::Fields::new(fields), state.session_defaults())
+                .map_err(|e| error(Code::RoomCannotBeCreated, e.0, Some(rpc)))?;
+        let _ = state.sessions().create_session(props, now_ms());
+    }
+    place(state, session_id).map_err(|problem| error(Code::RoomCannotBeCreated, problem, Some(rpc)))?;
+    let connection_id = match params.get("recorder").and_then(Value::as_bool) {
+        Some(true) => "RECORDER".to_string(),
+        _ => format!("con_{}", crate::session::ids::random_alphanumeric(10)),
+    };
+    if state.signaling().members(session_id).contains(&connection_id) {
+        return Err(error(Code::Generic, format!("'{connection_id}' is connected already"), Some(rpc)));
+    }
+    state.signaling().bind(rpc, session_id, &connection_id);
+    let sessions = state.sessions();
+    let others: Vec<Value> = sessions
+        .session(session_id)
+        .map(|s| s.connections.values().filter(|c| c.is_active()).map(participant_entry).collect())
+        .unwrap_or_default();
+    tracing::info!(session = %session_id, connection = %connection_id, "hidden participant joined with the secret");
+    Ok(json!({
+        "id": connection_id,
+        "finalUserId": crate::session::ids::random_alphanumeric(16).to_uppercase(),
+        "createdAt": now_ms(),
+        "metadata": "",
+        "value": others,
+        "session": session_id,
+        "version": OPENVIDU_VERSION,
+        "mediaServer": "kurento",
+        "videoSimulcast": false,
+        "record": false,
+        "role": "SUBSCRIBER",
+        "customIceServers": [],
+    }))
+}
+
+/// An existing participant as `joinRoom` lists it: id, join time, metadata and its streams.
+fn participant_entry(c: &Connection) -> Value {
+    let mut entry =
+        json!({"id": c.id, "createdAt": c.participant.as_ref().map(|p| p.active_at), "metadata": metadata(c)});
+    let streams: Vec<Value> =
+        c.participant.iter().flat_map(|p| &p.publishers).map(super::streams::stream_json).collect();
+    if !streams.is_empty() {
+        entry["streams"] = Value::Array(streams);
+    }
+    entry
 }
 
 /// Binds the session to a media node at its first join.

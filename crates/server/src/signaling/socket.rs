@@ -157,7 +157,11 @@ async fn call(
             }
             return Err(error(Code::ReconnectionError, "reconnection error", None));
         }
-        "joinRoom" => return methods::join_room(state, &rpc, params, &client.ip).map(Reply::WithSession),
+        "joinRoom" => {
+            // Right after startup the media nodes may still be coming up: give them their chance.
+            let _ = state.cluster().ensure_capacity(None).await;
+            return methods::join_room(state, &rpc, params, &client.ip).map(Reply::WithSession);
+        }
         "echo" => return Ok(Reply::WithSession(json!({}))),
         "closeSession" => {
             client.closing = true;

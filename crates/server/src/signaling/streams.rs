@@ -91,7 +91,8 @@ pub async fn publish(
     connection: &str,
     params: &Map<String, Value>,
 ) -> Result<Value, RpcError> {
-    let role = state.sessions().connection(session, connection).ok().and_then(|c| c.props.role);
+    // Hidden (secret) participants have no REST connection and may only subscribe.
+    let role = state.sessions().connection(session, connection).map(|c| c.props.role).unwrap_or(Some(Role::Subscriber));
     if role == Some(Role::Subscriber) {
         return Err(error(Code::UserUnauthorized, "A SUBSCRIBER cannot publish", Some(rpc)));
     }
