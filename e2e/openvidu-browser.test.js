@@ -319,6 +319,20 @@ it('both publish camera and microphone; each decodes the other (streamCreated, f
   }
 });
 
+it('reconnectStream: a publisher and a subscriber renegotiate and media keeps flowing', async () => {
+  assert.ok(shared, 'needs the participants of the previous test');
+  const { alice, bob } = shared;
+  await alice.reconnectPublisher();
+  await assertReceivesMedia(bob, alice.streamId);
+  await bob.reconnectSubscriber(alice.streamId);
+  await assertReceivesMedia(bob, alice.streamId);
+  assert.deepEqual(
+    (await alice.events()).concat(await bob.events()).filter((e) => ['exception', 'subscribeError', 'publishError'].includes(e.event)),
+    [],
+    'no exception in either page',
+  );
+});
+
 it('unpublish reaches the other page (streamDestroyed "unpublish"); unsubscribe ends the subscription', async () => {
   assert.ok(shared?.alice.streamId && shared?.bob.streamId, 'needs the published streams of the previous test');
   sessionsThisTest.push(shared.session.sessionId);

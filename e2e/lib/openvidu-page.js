@@ -79,6 +79,14 @@ export class OpenViduPage {
     return this.page.evaluate(() => window.ovTest.unpublish());
   }
 
+  reconnectPublisher() {
+    return this.page.evaluate(() => window.ovTest.reconnectPublisher());
+  }
+
+  reconnectSubscriber(streamId) {
+    return this.page.evaluate((id) => window.ovTest.reconnectSubscriber(id), streamId);
+  }
+
   unsubscribe(streamId) {
     return this.page.evaluate((id) => window.ovTest.unsubscribe(id), streamId);
   }

@@ -147,6 +147,26 @@
       return { streamId: publisher.stream.streamId };
     },
 
+    /** Renegotiates the own published stream (openvidu-browser's Stream.reconnect(): reconnectStream with a new offer). */
+    async reconnectPublisher() {
+      try {
+        await publisher.stream.reconnect();
+      } catch (error) {
+        throw describe(error);
+      }
+    },
+
+    /** Renegotiates the subscription to `streamId`. */
+    async reconnectSubscriber(streamId) {
+      const subscriber = subscribers.get(streamId);
+      if (!subscriber) throw new Error(`not subscribed to ${streamId}`);
+      try {
+        await subscriber.stream.reconnect();
+      } catch (error) {
+        throw describe(error);
+      }
+    },
+
     async unpublish() {
       try {
         await session.unpublish(publisher);

@@ -152,6 +152,62 @@ impl Media {
         Ok(published)
     }
 
+    /// `reconnectStream` by the publisher: a new endpoint (new offer) feeding the same
+    /// PassThrough, so subscriptions stay; the old endpoint is released. Returns the answer.
+    pub async fn republish(
+        &self,
+        session: &str,
+        connection: &str,
+        offer: &str,
+        bandwidth: Bandwidth,
+    ) -> MediaResult<String> {
+        let (client, pipeline, owners, passthrough) = {
+            let sessions = self.sessions();
+            let media = sessions.get(session).ok_or("the session has no media yet")?;
+            let published = media.publishers.get(connection).ok_or("this participant is not publishing")?;
+            (media.client.clone(), media.pipeline.clone(), media.owners.clone(), published.passthrough.clone())
+        };
+        let endpoint = client
+            .create("WebRtcEndpoint", json!({"mediaPipeline": pipeline}))
+            .await
+            .map_err(failed("creating the endpoint"))?;
+        owners
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(endpoint.clone(), (connection.into(), connection.into()));
+        let setup = async {
+            client
+                .invoke(&endpoint, "setMaxVideoRecvBandwidth", json!({"maxVideoRecvBandwidth": bandwidth.max_recv}))
+                .await
+                .map_err(failed("setMaxVideoRecvBandwidth"))?;
+            client.subscribe(&endpoint, "IceCandidateFound").await.map_err(failed("subscribing to candidates"))?;
+            let answer = client
+                .invoke(&endpoint, "processOffer", json!({"offer": offer}))
+                .await
+                .map_err(failed("processOffer"))?;
+            client.invoke(&endpoint, "connect", json!({"sink": passthrough})).await.map_err(failed("connecting"))?;
+            client.invoke(&endpoint, "gatherCandidates", json!({})).await.map_err(failed("gatherCandidates"))?;
+            Ok::<_, String>(answer.as_str().unwrap_or_default().to_string())
+        };
+        let answer = match setup.await {
+            Ok(answer) => answer,
+            Err(error) => {
+                let _ = client.release(&endpoint).await;
+                return Err(error);
+            }
+        };
+        let old = self.sessions().get_mut(session).and_then(|media| {
+            let published = media.publishers.get_mut(connection)?;
+            published.answer = answer.clone();
+            Some(std::mem::replace(&mut published.endpoint, endpoint))
+        });
+        if let Some(old) = old {
+            owners.lock().unwrap_or_else(|p| p.into_inner()).remove(&old);
+            release_later(client, vec![old]);
+        }
+        Ok(answer)
+    }
+
     /// `receiveVideoFrom`: an endpoint fed from the publisher's PassThrough; returns the SDP answer.
     pub async fn subscribe(
         &self,

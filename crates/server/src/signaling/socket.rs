@@ -229,7 +229,10 @@ async fn call(
         | "removeFilterEventListener" => {
             Err(error(Code::Generic, format!("Filters ('{method}') are not supported by Plenum"), Some(&rpc)))
         }
-        "reconnectStream" | "prepareReceiveVideoFrom" | "subscribeToSpeechToText" | "unsubscribeFromSpeechToText" => {
+        "reconnectStream" => {
+            streams::reconnect(state, &rpc, &session, &connection, params).await.map(Reply::WithSession)
+        }
+        "prepareReceiveVideoFrom" | "subscribeToSpeechToText" | "unsubscribeFromSpeechToText" => {
             Err(error(Code::Generic, format!("'{method}' is not supported by Plenum yet"), Some(&rpc)))
         }
         other => Err(unknown(other)),

@@ -209,6 +209,42 @@ pub async fn ice_candidate(
     Ok(json!({}))
 }
 
+/// `reconnectStream`: the publisher renegotiates its own stream (`sdpString` is its new
+/// offer), or a subscriber renegotiates a subscription (`sdpOffer`, or `sdpString`).
+pub async fn reconnect(
+    state: &AppState,
+    rpc: &str,
+    session: &str,
+    connection: &str,
+    params: &Map<String, Value>,
+) -> Result<Value, RpcError> {
+    let stream = text(params, "stream", rpc)?;
+    let offer = params
+        .get("sdpOffer")
+        .or_else(|| params.get("sdpString"))
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .ok_or_else(|| error(Code::InvalidParams, "Parameter 'sdpOffer' or 'sdpString' is required", Some(rpc)))?;
+    if owner_of_stream(&stream) == Some(connection) {
+        let bandwidth = bandwidth(state, session, connection);
+        let answer = state
+            .media()
+            .republish(session, connection, &offer, bandwidth)
+            .await
+            .map_err(|e| error(Code::Generic, e, Some(rpc)))?;
+        let created_at = state
+            .sessions()
+            .participant_mut(session, connection)
+            .and_then(|p| p.publishers.iter().find(|s| s.stream_id == stream).map(|s| s.created_at))
+            .unwrap_or_else(now_ms);
+        return Ok(json!({"id": stream, "createdAt": created_at, "sdpAnswer": answer}));
+    }
+    let mut subscribe_params = Map::new();
+    subscribe_params.insert("sender".into(), json!(stream));
+    subscribe_params.insert("sdpOffer".into(), json!(offer));
+    subscribe(state, rpc, session, connection, &subscribe_params).await
+}
+
 /// Takes a participant's stream down; the others (and, when forced, the owner) get
 /// `participantUnpublished`. False when it was not publishing.
 pub fn unpublish(state: &AppState, session: &str, connection: &str, reason: &str, tell_owner: bool) -> bool {
