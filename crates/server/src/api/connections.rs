@@ -6,8 +6,9 @@ use axum::response::Response;
 
 use super::body::JsonBody;
 use super::error::ApiError;
-use super::extract::{Flags, Ids};
+use super::extract::{Family, Flags, Ids};
 use super::guard::check_id;
+use super::legacy_token::token_query;
 use super::respond::{Page, no_content, ok_json};
 use super::state::AppState;
 use crate::clock::now_ms;
@@ -19,6 +20,7 @@ use crate::wire::WireEnum;
 pub async fn create(
     State(state): State<AppState>,
     Ids(session_id): Ids<String>,
+    family: Family,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     check_id("sessionId", &session_id)?;
@@ -36,7 +38,7 @@ pub async fn create(
     super::capacity::ensure(&state, named.as_deref()).await?;
     let mut sessions = state.sessions();
     let connection = sessions
-        .create_connection(&session_id, props, &state.public().ws_url, now_ms())
+        .create_connection_with_query(&session_id, props, &state.public().ws_url, now_ms(), token_query(family))
         .map_err(|_| ApiError::Empty(StatusCode::NOT_FOUND))?;
     tracing::info!(session = %session_id, connection = %connection.id, "connection created");
     Ok(ok_json(connection.json(false)))

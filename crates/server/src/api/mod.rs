@@ -24,6 +24,7 @@ mod extract;
 mod front_door;
 mod guard;
 mod health;
+mod legacy_token;
 mod media_nodes;
 mod recordings;
 mod respond;

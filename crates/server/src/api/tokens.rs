@@ -1,4 +1,5 @@
-//! `POST /tokens`, the deprecated (but still used) way to create a connection.
+//! `POST /tokens`, the deprecated (but still used) way to create a connection,
+//! and the token URL that the 2.13-2.15 path family hands out.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -7,13 +8,19 @@ use serde_json::Value;
 
 use super::body::JsonBody;
 use super::error::ApiError;
+use super::extract::Family;
+use super::legacy_token::token_query;
 use super::respond::ok_json;
 use super::state::AppState;
 use crate::clock::now_ms;
 use crate::fields::Fields;
 use crate::session::ConnectionProperties;
 
-pub async fn create(State(state): State<AppState>, JsonBody(body): JsonBody) -> Result<Response, ApiError> {
+pub async fn create(
+    State(state): State<AppState>,
+    family: Family,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
     let mut body = body.ok_or_else(|| ApiError::bad_request("Error in body parameters. Cannot be empty"))?;
     let session_id = Fields::new(&body)
         .string("session")?
@@ -34,8 +41,9 @@ pub async fn create(State(state): State<AppState>, JsonBody(body): JsonBody) -> 
     let props = ConnectionProperties::parse(&Fields::new(&body), &state.connection_defaults())?;
     super::capacity::ensure(&state, named.as_deref()).await?;
     let mut sessions = state.sessions();
-    let connection =
-        sessions.create_connection(&session_id, props, &state.public().ws_url, now_ms()).map_err(|_| not_found())?;
+    let connection = sessions
+        .create_connection_with_query(&session_id, props, &state.public().ws_url, now_ms(), token_query(family))
+        .map_err(|_| not_found())?;
     tracing::info!(session = %session_id, connection = %connection.id, "token created");
     Ok(ok_json(connection.token_json().expect("WebRTC connections have tokens")))
 }

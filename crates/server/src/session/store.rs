@@ -96,6 +96,22 @@ impl SessionStore {
         token_prefix: &str,
         now: u64,
     ) -> Result<&Connection, StoreError> {
+        self.create_connection_with_query(session_id, props, token_prefix, now, |_| String::new())
+    }
+
+    /// [`Self::create_connection`], with `extra_query(&connection)` appended to the
+    /// token URL after `?sessionId=...&token=tok_...` (such as the `&role=...&version=...`
+    /// of 2.13-era tokens). The connection handed to `extra_query` is complete (role,
+    /// ICE servers with their generated TURN credentials) but has the plain URL; the
+    /// URL with the extra query is the one stored, so REST shows what the client got.
+    pub fn create_connection_with_query(
+        &mut self,
+        session_id: &str,
+        props: ConnectionProperties,
+        token_prefix: &str,
+        now: u64,
+        extra_query: impl FnOnce(&Connection) -> String,
+    ) -> Result<&Connection, StoreError> {
         if !self.sessions.contains_key(session_id) {
             return Err(StoreError::SessionNotFound);
         }
@@ -103,7 +119,7 @@ impl SessionStore {
         let token_id = self.ids.token_id();
         let ids = &mut self.ids;
         let ice_servers = props.resolved_ice_servers(now, &mut || ids.alphanumeric(8));
-        let connection = Connection {
+        let mut connection = Connection {
             id: connection_id.clone(),
             session_id: session_id.to_string(),
             created_at: now,
@@ -112,6 +128,10 @@ impl SessionStore {
             ice_servers,
             participant: None,
         };
+        let extra = extra_query(&connection);
+        if let Some(token) = connection.token.as_mut() {
+            token.url.push_str(&extra);
+        }
         let session = self.session_mut(session_id).expect("checked above");
         Ok(session.connections.entry(connection_id).or_insert(connection))
     }
@@ -284,6 +304,24 @@ mod tests {
             store.create_connection("nope", connection_props(json!({})), "wss://h", 5).unwrap_err(),
             StoreError::SessionNotFound
         );
+    }
+
+    #[test]
+    fn an_extra_query_is_appended_to_the_stored_token_url() {
+        use crate::wire::WireEnum;
+        let mut store = store();
+        store.create_session(session_props(json!({"customSessionId": "room"})), 1).unwrap();
+        let props = connection_props(json!({"role": "SUBSCRIBER"}));
+        let connection = store
+            .create_connection_with_query("room", props, "wss://h", 5, |c| {
+                let token = c.token.as_ref().unwrap();
+                assert!(token.url.ends_with(&token.id), "the extra query sees the plain URL: {}", token.url);
+                format!("&role={}", c.props.role.unwrap().as_str())
+            })
+            .unwrap();
+        let (cid, token) = (connection.id.clone(), connection.token.clone().unwrap());
+        assert_eq!(token.url, format!("wss://h?sessionId=room&token={}&role=SUBSCRIBER", token.id));
+        assert_eq!(store.connection("room", &cid).unwrap().token.as_ref(), Some(&token), "stored as handed out");
     }
 
     #[test]
