@@ -20,6 +20,8 @@ use crate::api::AppState;
 
 /// Pings count every this often unless the client names its interval (openvidu-browser: 5 s).
 const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(5);
+/// Read and write buffer of each signaling websocket (they grow for larger frames).
+const SOCKET_BUFFER: usize = 4 * 1024;
 /// The watchdog evicts a client after this many intervals without a ping.
 const MISSED_PINGS: u32 = 3;
 
@@ -31,7 +33,12 @@ pub async fn upgrade(State(state): State<AppState>, headers: HeaderMap, upgrade:
         .find_map(|name| headers.get(*name).and_then(|v| v.to_str().ok()))
         .map(|v| v.split(',').next().unwrap_or("").trim().to_string())
         .unwrap_or_default();
-    upgrade.on_upgrade(move |socket| serve(state, socket, ip))
+    // Signaling frames are small (an SDP is a few KiB): tungstenite's default 128 KiB
+    // read buffer per socket would dominate the memory of idle participants.
+    upgrade
+        .read_buffer_size(SOCKET_BUFFER)
+        .write_buffer_size(SOCKET_BUFFER)
+        .on_upgrade(move |socket| serve(state, socket, ip))
 }
 
 /// Results carry the rpc session id, as kurento-jsonrpc injects it.
