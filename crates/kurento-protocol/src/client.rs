@@ -256,7 +256,7 @@ type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStre
 
 async fn open(url: &str, timeout: Duration) -> Result<Socket, ClientError> {
     let fail = |reason: String| ClientError::Connect { url: url.to_string(), reason };
-    match tokio::time::timeout(timeout, tokio_tungstenite::connect_async(url)).await {
+    match tokio::time::timeout(timeout, tokio_tungstenite::connect_async_with_config(url, None, true)).await {
         Ok(Ok((socket, _))) => Ok(socket),
         Ok(Err(error)) => Err(fail(error.to_string())),
         Err(_) => Err(fail(format!("no answer within {timeout:?}"))),

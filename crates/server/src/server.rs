@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::extract::Request;
+use axum::serve::ListenerExt;
 use axum_server::Handle;
 use axum_server::tls_rustls::RustlsConfig;
 use tokio::sync::OwnedMutexGuard;
@@ -266,8 +267,9 @@ pub fn serve_http(
     Ok(match tls {
         Some(config) => {
             let handle = Handle::new();
-            let server =
-                axum_server::from_tcp_rustls(listener, RustlsConfig::from_config(config))?.handle(handle.clone());
+            let server = axum_server::from_tcp_rustls(listener, RustlsConfig::from_config(config))?
+                .map(|tls| tls.acceptor(axum_server::accept::NoDelayAcceptor::new()))
+                .handle(handle.clone());
             tokio::spawn(async move {
                 let stopper = handle.clone();
                 tokio::spawn(async move {
@@ -278,7 +280,11 @@ pub fn serve_http(
             })
         }
         None => {
-            let listener = tokio::net::TcpListener::from_std(listener)?;
+            // No Nagle delay: a signaling answer written right after another small frame would
+            // otherwise wait for the client's delayed ACK (~40 ms, bench/join.sh).
+            let listener = tokio::net::TcpListener::from_std(listener)?.tap_io(|tcp| {
+                let _ = tcp.set_nodelay(true);
+            });
             tokio::spawn(async move { axum::serve(listener, app).with_graceful_shutdown(stop.stopped()).await })
         }
     })

@@ -133,6 +133,8 @@ pub async fn start(
         loop {
             match listener.accept().await {
                 Ok((stream, peer)) => {
+                    // Control replies are small frames; Nagle would hold them behind unacknowledged ones.
+                    let _ = stream.set_nodelay(true);
                     let shared = shared.clone();
                     tokio::spawn(async move {
                         if let Err(error) = serve_socket(shared, stream).await {
