@@ -1,7 +1,7 @@
 //! OpenVidu's signaling error codes (`OpenViduException.Code`) and the JSON-RPC ones it uses.
 
 use kurento_protocol::error::RpcError;
-use serde_json::json;
+use serde_json::{Map, Value, json};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Code {
@@ -35,4 +35,12 @@ pub fn error(code: Code, message: impl Into<String>, rpc_session: Option<&str>) 
         message: message.into(),
         data: rpc_session.map(|session| json!({"sessionId": session})),
     }
+}
+
+/// A required string parameter; its absence is `InvalidParams` naming it.
+pub fn required_text<'a>(params: &'a Map<String, Value>, name: &str, rpc: Option<&str>) -> Result<&'a str, RpcError> {
+    params
+        .get(name)
+        .and_then(Value::as_str)
+        .ok_or_else(|| error(Code::InvalidParams, format!("Parameter '{name}' (a string) is required"), rpc))
 }

@@ -85,11 +85,20 @@ impl Hub {
 
     /// Sends a notification to the given connections of a session (every member with `None`).
     pub fn notify(&self, session: &str, to: Option<&[String]>, method: &str, params: &Value) {
+        self.deliver(session, |connection| to.is_none_or(|to| to.iter().any(|c| c == connection)), method, params);
+    }
+
+    /// Sends a notification to every member of a session but `except` (what the others are told).
+    pub fn notify_except(&self, session: &str, except: &str, method: &str, params: &Value) {
+        self.deliver(session, |connection| connection != except, method, params);
+    }
+
+    fn deliver(&self, session: &str, wanted: impl Fn(&str) -> bool, method: &str, params: &Value) {
         let frame = kurento_protocol::jsonrpc::notification(method, params);
         let state = self.state();
         let Some(members) = state.members.get(session) else { return };
         for (connection, rpc) in members {
-            if to.is_some_and(|to| !to.contains(connection)) {
+            if !wanted(connection) {
                 continue;
             }
             if let Some((outbox, _)) = state.peers.get(rpc) {
@@ -141,6 +150,9 @@ mod tests {
         assert!(matches!(b_in.try_recv(), Ok(Outbound::Text(t)) if t.contains("sendMessage")));
         hub.notify("s", None, "participantLeft", &json!({}));
         assert!(a_in.try_recv().is_ok() && b_in.try_recv().is_ok());
+        hub.notify_except("s", "con_a", "participantJoined", &json!({}));
+        assert!(a_in.try_recv().is_err());
+        assert!(b_in.try_recv().is_ok());
     }
 
     #[test]

@@ -26,6 +26,82 @@ pub struct Bandwidth {
     pub min_send: i64,
 }
 
+impl Bandwidth {
+    /// `(setter, parameter, kbps)` for a publisher's endpoint: what the node may receive.
+    fn publisher_properties(self) -> [(&'static str, &'static str, i64); 2] {
+        [
+            ("setMaxVideoRecvBandwidth", "maxVideoRecvBandwidth", self.max_recv),
+            ("setMinVideoRecvBandwidth", "minVideoRecvBandwidth", self.min_recv),
+        ]
+    }
+
+    /// The same for a subscriber's endpoint: what the node sends.
+    fn subscriber_properties(self) -> [(&'static str, &'static str, i64); 2] {
+        [
+            ("setMaxVideoSendBandwidth", "maxVideoSendBandwidth", self.max_send),
+            ("setMinVideoSendBandwidth", "minVideoSendBandwidth", self.min_send),
+        ]
+    }
+}
+
+/// How a new endpoint joins the graph.
+enum Link<'a> {
+    /// A publisher's endpoint feeds this PassThrough.
+    Into(&'a str),
+    /// A subscriber's endpoint is fed from this PassThrough.
+    From(&'a str),
+}
+
+/// One WebRtcEndpoint to set up for an offer, as OpenVidu does for publishers and subscribers.
+struct Negotiation<'a> {
+    /// `(owner connection, endpointName)` for relaying its ICE candidates.
+    owner: (String, String),
+    offer: &'a str,
+    properties: [(&'static str, &'static str, i64); 2],
+    link: Link<'a>,
+}
+
+/// Creates the endpoint, sets its bandwidths, subscribes to its candidates, processes
+/// the offer, links it and starts gathering. On failure the endpoint is released and
+/// forgotten. Returns `(endpoint, SDP answer)`.
+async fn negotiate(
+    client: &KurentoClient,
+    pipeline: &str,
+    owners: &Mutex<HashMap<String, (String, String)>>,
+    plan: Negotiation<'_>,
+) -> MediaResult<(String, String)> {
+    let endpoint = client
+        .create("WebRtcEndpoint", json!({"mediaPipeline": pipeline}))
+        .await
+        .map_err(failed("creating the endpoint"))?;
+    owners.lock().unwrap_or_else(|p| p.into_inner()).insert(endpoint.clone(), plan.owner);
+    let setup = async {
+        for (setter, parameter, kbps) in plan.properties {
+            client.invoke(&endpoint, setter, json!({ parameter: kbps })).await.map_err(failed(setter))?;
+        }
+        client.subscribe(&endpoint, "IceCandidateFound").await.map_err(failed("subscribing to candidates"))?;
+        let answer = client
+            .invoke(&endpoint, "processOffer", json!({"offer": plan.offer}))
+            .await
+            .map_err(failed("processOffer"))?;
+        let (source, sink) = match plan.link {
+            Link::Into(passthrough) => (endpoint.as_str(), passthrough),
+            Link::From(passthrough) => (passthrough, endpoint.as_str()),
+        };
+        client.invoke(source, "connect", json!({"sink": sink})).await.map_err(failed("connecting"))?;
+        client.invoke(&endpoint, "gatherCandidates", json!({})).await.map_err(failed("gatherCandidates"))?;
+        Ok::<_, String>(answer.as_str().unwrap_or_default().to_string())
+    };
+    match setup.await {
+        Ok(answer) => Ok((endpoint, answer)),
+        Err(error) => {
+            owners.lock().unwrap_or_else(|p| p.into_inner()).remove(&endpoint);
+            let _ = client.release(&endpoint).await;
+            Err(error)
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Published {
     pub stream_id: String,
@@ -109,39 +185,20 @@ impl Media {
         hub: Arc<Hub>,
     ) -> MediaResult<Published> {
         let (client, pipeline, owners) = self.pipeline(session, client, hub).await?;
-        let endpoint = client
-            .create("WebRtcEndpoint", json!({"mediaPipeline": pipeline}))
+        let passthrough = client
+            .create("PassThrough", json!({"mediaPipeline": pipeline}))
             .await
-            .map_err(failed("creating the endpoint"))?;
-        owners
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(endpoint.clone(), (connection.into(), connection.into()));
-        let setup = async {
-            for (operation, value) in
-                [("setMaxVideoRecvBandwidth", bandwidth.max_recv), ("setMinVideoRecvBandwidth", bandwidth.min_recv)]
-            {
-                let name = operation.trim_start_matches("set");
-                let name = format!("{}{}", name[..1].to_lowercase(), &name[1..]);
-                client.invoke(&endpoint, operation, json!({ name: value })).await.map_err(failed(operation))?;
-            }
-            client.subscribe(&endpoint, "IceCandidateFound").await.map_err(failed("subscribing to candidates"))?;
-            let answer = client
-                .invoke(&endpoint, "processOffer", json!({"offer": offer}))
-                .await
-                .map_err(failed("processOffer"))?;
-            let passthrough = client
-                .create("PassThrough", json!({"mediaPipeline": pipeline}))
-                .await
-                .map_err(failed("creating the PassThrough"))?;
-            client.invoke(&endpoint, "connect", json!({"sink": passthrough})).await.map_err(failed("connecting"))?;
-            client.invoke(&endpoint, "gatherCandidates", json!({})).await.map_err(failed("gatherCandidates"))?;
-            Ok::<_, String>((answer.as_str().unwrap_or_default().to_string(), passthrough))
+            .map_err(failed("creating the PassThrough"))?;
+        let plan = Negotiation {
+            owner: (connection.into(), connection.into()),
+            offer,
+            properties: bandwidth.publisher_properties(),
+            link: Link::Into(&passthrough),
         };
-        let (answer, passthrough) = match setup.await {
+        let (endpoint, answer) = match negotiate(&client, &pipeline, &owners, plan).await {
             Ok(done) => done,
             Err(error) => {
-                let _ = client.release(&endpoint).await;
+                release_later(client, vec![passthrough]);
                 return Err(error);
             }
         };
@@ -167,35 +224,13 @@ impl Media {
             let published = media.publishers.get(connection).ok_or("this participant is not publishing")?;
             (media.client.clone(), media.pipeline.clone(), media.owners.clone(), published.passthrough.clone())
         };
-        let endpoint = client
-            .create("WebRtcEndpoint", json!({"mediaPipeline": pipeline}))
-            .await
-            .map_err(failed("creating the endpoint"))?;
-        owners
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(endpoint.clone(), (connection.into(), connection.into()));
-        let setup = async {
-            client
-                .invoke(&endpoint, "setMaxVideoRecvBandwidth", json!({"maxVideoRecvBandwidth": bandwidth.max_recv}))
-                .await
-                .map_err(failed("setMaxVideoRecvBandwidth"))?;
-            client.subscribe(&endpoint, "IceCandidateFound").await.map_err(failed("subscribing to candidates"))?;
-            let answer = client
-                .invoke(&endpoint, "processOffer", json!({"offer": offer}))
-                .await
-                .map_err(failed("processOffer"))?;
-            client.invoke(&endpoint, "connect", json!({"sink": passthrough})).await.map_err(failed("connecting"))?;
-            client.invoke(&endpoint, "gatherCandidates", json!({})).await.map_err(failed("gatherCandidates"))?;
-            Ok::<_, String>(answer.as_str().unwrap_or_default().to_string())
+        let plan = Negotiation {
+            owner: (connection.into(), connection.into()),
+            offer,
+            properties: bandwidth.publisher_properties(),
+            link: Link::Into(&passthrough),
         };
-        let answer = match setup.await {
-            Ok(answer) => answer,
-            Err(error) => {
-                let _ = client.release(&endpoint).await;
-                return Err(error);
-            }
-        };
+        let (endpoint, answer) = negotiate(&client, &pipeline, &owners, plan).await?;
         let old = self.sessions().get_mut(session).and_then(|media| {
             let published = media.publishers.get_mut(connection)?;
             published.answer = answer.clone();
@@ -208,7 +243,8 @@ impl Media {
         Ok(answer)
     }
 
-    /// `receiveVideoFrom`: an endpoint fed from the publisher's PassThrough; returns the SDP answer.
+    /// `receiveVideoFrom`: an endpoint fed from the publisher's PassThrough; returns
+    /// `(endpoint, SDP answer)`. A previous subscription to the same publisher is replaced.
     pub async fn subscribe(
         &self,
         session: &str,
@@ -223,48 +259,21 @@ impl Media {
             let source = media.publishers.get(publisher).ok_or("that stream is not published")?;
             (media.client.clone(), media.pipeline.clone(), media.owners.clone(), source.passthrough.clone())
         };
-        let endpoint = client
-            .create("WebRtcEndpoint", json!({"mediaPipeline": pipeline}))
-            .await
-            .map_err(failed("creating the endpoint"))?;
-        owners
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .insert(endpoint.clone(), (subscriber.into(), publisher.into()));
-        let setup = async {
-            client
-                .invoke(&endpoint, "setMaxVideoSendBandwidth", json!({"maxVideoSendBandwidth": bandwidth.max_send}))
-                .await
-                .map_err(failed("setMaxVideoSendBandwidth"))?;
-            client
-                .invoke(&endpoint, "setMinVideoSendBandwidth", json!({"minVideoSendBandwidth": bandwidth.min_send}))
-                .await
-                .map_err(failed("setMinVideoSendBandwidth"))?;
-            client.subscribe(&endpoint, "IceCandidateFound").await.map_err(failed("subscribing to candidates"))?;
-            let answer = client
-                .invoke(&endpoint, "processOffer", json!({"offer": offer}))
-                .await
-                .map_err(failed("processOffer"))?;
-            client.invoke(&passthrough, "connect", json!({"sink": endpoint})).await.map_err(failed("connecting"))?;
-            client.invoke(&endpoint, "gatherCandidates", json!({})).await.map_err(failed("gatherCandidates"))?;
-            Ok::<_, String>(answer.as_str().unwrap_or_default().to_string())
+        let plan = Negotiation {
+            owner: (subscriber.into(), publisher.into()),
+            offer,
+            properties: bandwidth.subscriber_properties(),
+            link: Link::From(&passthrough),
         };
-        match setup.await {
-            Ok(answer) => {
-                if let Some(media) = self.sessions().get_mut(session) {
-                    let key = (subscriber.to_string(), publisher.to_string());
-                    if let Some(old) = media.subscriptions.insert(key, endpoint.clone()) {
-                        let client = client.clone();
-                        tokio::spawn(async move { client.release(&old).await });
-                    }
-                }
-                Ok((endpoint, answer))
-            }
-            Err(error) => {
-                let _ = client.release(&endpoint).await;
-                Err(error)
-            }
+        let (endpoint, answer) = negotiate(&client, &pipeline, &owners, plan).await?;
+        let replaced = self.sessions().get_mut(session).and_then(|media| {
+            media.subscriptions.insert((subscriber.to_string(), publisher.to_string()), endpoint.clone())
+        });
+        if let Some(old) = replaced {
+            owners.lock().unwrap_or_else(|p| p.into_inner()).remove(&old);
+            release_later(client, vec![old]);
         }
+        Ok((endpoint, answer))
     }
 
     /// `onIceCandidate`: `endpoint_name` is the caller's own id (its publisher endpoint)

@@ -5,7 +5,7 @@
 use kurento_protocol::error::RpcError;
 use serde_json::{Map, Value, json};
 
-use super::codes::{Code, error};
+use super::codes::{Code, error, required_text};
 use crate::api::AppState;
 use crate::clock::now_ms;
 use crate::config::OPENVIDU_VERSION;
@@ -31,10 +31,7 @@ pub fn token_id(token: &str) -> String {
 }
 
 fn text<'a>(params: &'a Map<String, Value>, name: &str) -> Result<&'a str, RpcError> {
-    params
-        .get(name)
-        .and_then(Value::as_str)
-        .ok_or_else(|| error(Code::InvalidParams, format!("Parameter '{name}' (a string) is required"), None))
+    required_text(params, name, None)
 }
 
 /// `joinRoom`: consumes the token, places the session on a media node at its first join,
@@ -89,9 +86,7 @@ pub fn join_room(state: &AppState, rpc: &str, params: &Map<String, Value>, ip: &
         "customIceServers": me.ice_servers,
     });
     drop(sessions);
-    let others: Vec<String> =
-        state.signaling().members(&session_id).into_iter().filter(|c| *c != connection_id).collect();
-    state.signaling().notify(&session_id, Some(&others), "participantJoined", &announcement);
+    state.signaling().notify_except(&session_id, &connection_id, "participantJoined", &announcement);
     tracing::info!(session = %session_id, connection = %connection_id, "participant joined");
     Ok(result)
 }

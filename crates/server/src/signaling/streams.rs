@@ -6,7 +6,7 @@
 use kurento_protocol::error::RpcError;
 use serde_json::{Map, Value, json};
 
-use super::codes::{Code, error};
+use super::codes::{Code, error, required_text};
 use super::media::Bandwidth;
 use crate::api::AppState;
 use crate::clock::now_ms;
@@ -14,11 +14,7 @@ use crate::session::connection::{EndpointStats, MediaOptions, Publisher, Subscri
 use crate::wire::Role;
 
 fn text(params: &Map<String, Value>, name: &str, rpc: &str) -> Result<String, RpcError> {
-    params
-        .get(name)
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .ok_or_else(|| error(Code::InvalidParams, format!("Parameter '{name}' (a string) is required"), Some(rpc)))
+    required_text(params, name, Some(rpc)).map(str::to_string)
 }
 
 fn flag(params: &Map<String, Value>, name: &str, default: bool) -> bool {
@@ -140,10 +136,9 @@ pub async fn publish(
     if let Some(participant) = state.sessions().participant_mut(session, connection) {
         participant.publishers.push(publisher);
     }
-    let others: Vec<String> = state.signaling().members(session).into_iter().filter(|c| c != connection).collect();
-    state.signaling().notify(
+    state.signaling().notify_except(
         session,
-        Some(&others),
+        connection,
         "participantPublished",
         &json!({"id": connection, "streams": [stream]}),
     );
@@ -261,14 +256,12 @@ pub fn unpublish(state: &AppState, session: &str, connection: &str, reason: &str
             }
         }
     }
-    let targets: Vec<String> =
-        state.signaling().members(session).into_iter().filter(|c| tell_owner || c != connection).collect();
-    state.signaling().notify(
-        session,
-        Some(&targets),
-        "participantUnpublished",
-        &json!({"connectionId": connection, "reason": reason}),
-    );
+    let event = json!({"connectionId": connection, "reason": reason});
+    if tell_owner {
+        state.signaling().notify(session, None, "participantUnpublished", &event);
+    } else {
+        state.signaling().notify_except(session, connection, "participantUnpublished", &event);
+    }
     tracing::info!(%session, %connection, %stream, reason, "stream unpublished");
     true
 }
@@ -318,10 +311,9 @@ pub fn property_changed(
             _ => {}
         }
     }
-    let others: Vec<String> = state.signaling().members(session).into_iter().filter(|c| c != connection).collect();
     let event = json!({"connectionId": connection, "streamId": stream, "property": property,
                        "newValue": new_value, "reason": reason});
-    state.signaling().notify(session, Some(&others), "streamPropertyChanged", &event);
+    state.signaling().notify_except(session, connection, "streamPropertyChanged", &event);
     Ok(json!({}))
 }
 
