@@ -13,7 +13,8 @@
 // prints the node's log, the Kurento events and messages, and both pages'
 // histories.
 
-import { test, before, after } from 'node:test';
+import { before, after } from 'node:test';
+import { diagnosedTest } from './lib/diagnosed-test.js';
 import assert from 'node:assert/strict';
 import { startMediaNode } from './lib/media-node.js';
 import { KurentoClient, shortId } from './lib/kurento.js';
@@ -64,16 +65,7 @@ after(async () => {
 });
 
 /** `test`, printing everything useful when it fails; a hung page or node fails it after TEST_TIMEOUT_MS. */
-function it(name, fn) {
-  return test(name, { timeout: TEST_TIMEOUT_MS }, async (t) => {
-    try {
-      await fn(t);
-    } catch (error) {
-      for (const line of (await diagnostics()).split('\n')) t.diagnostic(line);
-      throw error;
-    }
-  });
-}
+const it = diagnosedTest(TEST_TIMEOUT_MS, diagnostics);
 
 async function diagnostics() {
   const parts = [];

@@ -19,7 +19,8 @@
 // every page's event log and console tail, the REST view of the session and the
 // tail of the master's log.
 
-import { test, before, after } from 'node:test';
+import { before, after } from 'node:test';
+import { diagnosedTest } from './lib/diagnosed-test.js';
 import assert from 'node:assert/strict';
 import { startPlenum } from './lib/plenum.js';
 import { servePages } from './lib/browser.js';
@@ -75,16 +76,7 @@ after(async () => {
 });
 
 /** `test` with a timeout and, on failure, the page logs, the session's REST view and the master's log. */
-function it(name, fn) {
-  return test(name, { timeout: TEST_TIMEOUT_MS }, async (t) => {
-    try {
-      await fn(t);
-    } catch (error) {
-      for (const line of (await diagnostics()).split('\n')) t.diagnostic(line);
-      throw error;
-    }
-  });
-}
+const it = diagnosedTest(TEST_TIMEOUT_MS, diagnostics);
 
 async function diagnostics() {
   const parts = [];

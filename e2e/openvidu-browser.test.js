@@ -317,6 +317,34 @@ it('both publish camera and microphone; each decodes the other (streamCreated, f
       subscribers: [other.streamId],
     });
   }
+
+  // ?webRtcStats=true: each endpoint's name, SDPs, the candidates both sides trickled and the selected pair.
+  const listed = await plenum.request('GET', `/openvidu/api/sessions/${session.sessionId}/connection?webRtcStats=true`);
+  assert.equal(listed.status, 200);
+  for (const page of [alice, bob]) {
+    const connection = listed.json.content.find((c) => c.connectionId === page.connectionId);
+    assert.equal(connection.publishers.length + connection.subscribers.length, 2, `${page.name} publishes once and subscribes once`);
+    for (const endpoint of [...connection.publishers, ...connection.subscribers]) {
+      const where = `${page.name}'s endpoint for ${endpoint.streamId}`;
+      assert.match(endpoint.webrtcEndpointName, /_kurento\.WebRtcEndpoint$/, where);
+      assert.match(endpoint.remoteSdp, /^v=0/, `${where}: the page's offer`);
+      assert.match(endpoint.localSdp, /^v=0/, `${where}: the node's answer`);
+      for (const list of ['clientIceCandidates', 'serverIceCandidates']) {
+        assert.ok(endpoint[list].length > 0, `${where}: ${list}`);
+        for (const c of endpoint[list]) assert.match(c.candidate, /^candidate:/, `${where}: ${list} entry`);
+      }
+      // node-client's fetchWebRtc splits these: [4] address, [5] port, [7] type.
+      for (const key of ['localCandidate', 'remoteCandidate']) {
+        const parts = endpoint[key].split(/\s+/);
+        assert.equal(parts[6], 'typ', `${where}: ${key} = ${endpoint[key]}`);
+        assert.match(parts[5], /^\d+$/, `${where}: ${key} port`);
+      }
+      assert.ok(
+        endpoint.serverIceCandidates.some((c) => c.candidate === endpoint.localCandidate),
+        `${where}: the selected local candidate is one the node trickled`,
+      );
+    }
+  }
 });
 
 it('reconnectStream: a publisher and a subscriber renegotiate and media keeps flowing', async () => {

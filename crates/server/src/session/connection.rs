@@ -82,10 +82,9 @@ pub struct EndpointStats {
     pub webrtc_endpoint_name: String,
     pub remote_sdp: String,
     pub local_sdp: String,
-    pub client_ice_candidates: Vec<Value>,
-    pub server_ice_candidates: Vec<Value>,
-    pub local_candidate: String,
-    pub remote_candidate: String,
+    /// `clientIceCandidates`, `serverIceCandidates`, `localCandidate`, `remoteCandidate`.
+    #[serde(flatten)]
+    pub ice: crate::session::ice::SharedIce,
     pub events: Vec<Value>,
 }
 

@@ -3,6 +3,7 @@
 
 pub mod connection;
 pub mod connection_properties;
+pub mod ice;
 pub mod ids;
 pub mod join;
 pub mod model;

@@ -12,6 +12,7 @@ use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 
 use super::hub::Hub;
+use crate::session::ice::{SharedIce, candidate_json};
 
 /// Why a media step failed, for the client's error message.
 pub type MediaResult<T> = Result<T, String>;
@@ -52,6 +53,30 @@ enum Link<'a> {
     From(&'a str),
 }
 
+/// Who an endpoint belongs to, and what its ICE did.
+#[derive(Debug, Clone)]
+struct EndpointOwner {
+    /// The participant its candidates are relayed to.
+    connection: String,
+    /// Its `endpointName` in signaling: the publisher's connection id.
+    endpoint_name: String,
+    ice: SharedIce,
+}
+
+type Owners = Arc<Mutex<HashMap<String, EndpointOwner>>>;
+
+fn lock(owners: &Owners) -> MutexGuard<'_, HashMap<String, EndpointOwner>> {
+    owners.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// A negotiated endpoint: its id, the SDP answer, and its ICE record.
+#[derive(Debug, Clone)]
+pub struct Negotiated {
+    pub endpoint: String,
+    pub answer: String,
+    pub ice: SharedIce,
+}
+
 /// One WebRtcEndpoint to set up for an offer, as OpenVidu does for publishers and subscribers.
 struct Negotiation<'a> {
     /// `(owner connection, endpointName)` for relaying its ICE candidates.
@@ -61,25 +86,29 @@ struct Negotiation<'a> {
     link: Link<'a>,
 }
 
-/// Creates the endpoint, sets its bandwidths, subscribes to its candidates, processes
-/// the offer, links it and starts gathering. On failure the endpoint is released and
-/// forgotten. Returns `(endpoint, SDP answer)`.
+/// Creates the endpoint, sets its bandwidths, subscribes to its candidates and
+/// selected pair, processes the offer, links it and starts gathering. On failure
+/// the endpoint is released and forgotten.
 async fn negotiate(
     client: &KurentoClient,
     pipeline: &str,
-    owners: &Mutex<HashMap<String, (String, String)>>,
+    owners: &Owners,
     plan: Negotiation<'_>,
-) -> MediaResult<(String, String)> {
+) -> MediaResult<Negotiated> {
     let endpoint = client
         .create("WebRtcEndpoint", json!({"mediaPipeline": pipeline}))
         .await
         .map_err(failed("creating the endpoint"))?;
-    owners.lock().unwrap_or_else(|p| p.into_inner()).insert(endpoint.clone(), plan.owner);
+    let ice = SharedIce::default();
+    let (connection, endpoint_name) = plan.owner;
+    lock(owners).insert(endpoint.clone(), EndpointOwner { connection, endpoint_name, ice: ice.clone() });
     let setup = async {
         for (setter, parameter, kbps) in plan.properties {
             client.invoke(&endpoint, setter, json!({ parameter: kbps })).await.map_err(failed(setter))?;
         }
-        client.subscribe(&endpoint, "IceCandidateFound").await.map_err(failed("subscribing to candidates"))?;
+        for event in ["IceCandidateFound", "NewCandidatePairSelected"] {
+            client.subscribe(&endpoint, event).await.map_err(failed("subscribing to ICE events"))?;
+        }
         let answer = client
             .invoke(&endpoint, "processOffer", json!({"offer": plan.offer}))
             .await
@@ -93,9 +122,9 @@ async fn negotiate(
         Ok::<_, String>(answer.as_str().unwrap_or_default().to_string())
     };
     match setup.await {
-        Ok(answer) => Ok((endpoint, answer)),
+        Ok(answer) => Ok(Negotiated { endpoint, answer, ice }),
         Err(error) => {
-            owners.lock().unwrap_or_else(|p| p.into_inner()).remove(&endpoint);
+            lock(owners).remove(&endpoint);
             let _ = client.release(&endpoint).await;
             Err(error)
         }
@@ -108,6 +137,7 @@ pub struct Published {
     pub endpoint: String,
     pub passthrough: String,
     pub answer: String,
+    pub ice: SharedIce,
 }
 
 struct SessionMedia {
@@ -117,8 +147,8 @@ struct SessionMedia {
     publishers: HashMap<String, Published>,
     /// (subscriber connection, publisher connection) → endpoint
     subscriptions: HashMap<(String, String), String>,
-    /// endpoint → (owner connection, `endpointName` = the publisher's connection)
-    owners: Arc<Mutex<HashMap<String, (String, String)>>>,
+    /// endpoint → its owner and ICE record
+    owners: Owners,
     relay: JoinHandle<()>,
 }
 
@@ -142,13 +172,13 @@ impl Media {
         session: &str,
         client: Arc<KurentoClient>,
         hub: Arc<Hub>,
-    ) -> MediaResult<(Arc<KurentoClient>, String, Arc<Mutex<HashMap<String, (String, String)>>>)> {
+    ) -> MediaResult<(Arc<KurentoClient>, String, Owners)> {
         if let Some(media) = self.sessions().get(session) {
             return Ok((media.client.clone(), media.pipeline.clone(), media.owners.clone()));
         }
         let pipeline = client.create("MediaPipeline", json!({})).await.map_err(failed("creating the pipeline"))?;
-        let owners: Arc<Mutex<HashMap<String, (String, String)>>> = Arc::default();
-        let relay = tokio::spawn(relay_candidates(client.clone(), session.to_string(), owners.clone(), hub));
+        let owners: Owners = Arc::default();
+        let relay = tokio::spawn(relay_ice_events(client.clone(), session.to_string(), owners.clone(), hub));
         let mut sessions = self.sessions();
         if let Some(existing) = sessions.get(session) {
             // Another request created one meanwhile: keep the first.
@@ -195,14 +225,14 @@ impl Media {
             properties: bandwidth.publisher_properties(),
             link: Link::Into(&passthrough),
         };
-        let (endpoint, answer) = match negotiate(&client, &pipeline, &owners, plan).await {
+        let Negotiated { endpoint, answer, ice } = match negotiate(&client, &pipeline, &owners, plan).await {
             Ok(done) => done,
             Err(error) => {
                 release_later(client, vec![passthrough]);
                 return Err(error);
             }
         };
-        let published = Published { stream_id: stream_id.into(), endpoint, passthrough, answer };
+        let published = Published { stream_id: stream_id.into(), endpoint, passthrough, answer, ice };
         if let Some(media) = self.sessions().get_mut(session) {
             media.publishers.insert(connection.to_string(), published.clone());
         }
@@ -210,14 +240,14 @@ impl Media {
     }
 
     /// `reconnectStream` by the publisher: a new endpoint (new offer) feeding the same
-    /// PassThrough, so subscriptions stay; the old endpoint is released. Returns the answer.
+    /// PassThrough, so subscriptions stay; the old endpoint is released.
     pub async fn republish(
         &self,
         session: &str,
         connection: &str,
         offer: &str,
         bandwidth: Bandwidth,
-    ) -> MediaResult<String> {
+    ) -> MediaResult<Negotiated> {
         let (client, pipeline, owners, passthrough) = {
             let sessions = self.sessions();
             let media = sessions.get(session).ok_or("the session has no media yet")?;
@@ -230,21 +260,22 @@ impl Media {
             properties: bandwidth.publisher_properties(),
             link: Link::Into(&passthrough),
         };
-        let (endpoint, answer) = negotiate(&client, &pipeline, &owners, plan).await?;
+        let negotiated = negotiate(&client, &pipeline, &owners, plan).await?;
         let old = self.sessions().get_mut(session).and_then(|media| {
             let published = media.publishers.get_mut(connection)?;
-            published.answer = answer.clone();
-            Some(std::mem::replace(&mut published.endpoint, endpoint))
+            published.answer = negotiated.answer.clone();
+            published.ice = negotiated.ice.clone();
+            Some(std::mem::replace(&mut published.endpoint, negotiated.endpoint.clone()))
         });
         if let Some(old) = old {
-            owners.lock().unwrap_or_else(|p| p.into_inner()).remove(&old);
+            lock(&owners).remove(&old);
             release_later(client, vec![old]);
         }
-        Ok(answer)
+        Ok(negotiated)
     }
 
-    /// `receiveVideoFrom`: an endpoint fed from the publisher's PassThrough; returns
-    /// `(endpoint, SDP answer)`. A previous subscription to the same publisher is replaced.
+    /// `receiveVideoFrom`: an endpoint fed from the publisher's PassThrough. A previous
+    /// subscription to the same publisher is replaced.
     pub async fn subscribe(
         &self,
         session: &str,
@@ -252,7 +283,7 @@ impl Media {
         publisher: &str,
         offer: &str,
         bandwidth: Bandwidth,
-    ) -> MediaResult<(String, String)> {
+    ) -> MediaResult<Negotiated> {
         let (client, pipeline, owners, passthrough) = {
             let sessions = self.sessions();
             let media = sessions.get(session).ok_or("the session has no media yet")?;
@@ -265,15 +296,15 @@ impl Media {
             properties: bandwidth.subscriber_properties(),
             link: Link::From(&passthrough),
         };
-        let (endpoint, answer) = negotiate(&client, &pipeline, &owners, plan).await?;
+        let negotiated = negotiate(&client, &pipeline, &owners, plan).await?;
         let replaced = self.sessions().get_mut(session).and_then(|media| {
-            media.subscriptions.insert((subscriber.to_string(), publisher.to_string()), endpoint.clone())
+            media.subscriptions.insert((subscriber.to_string(), publisher.to_string()), negotiated.endpoint.clone())
         });
         if let Some(old) = replaced {
-            owners.lock().unwrap_or_else(|p| p.into_inner()).remove(&old);
+            lock(&owners).remove(&old);
             release_later(client, vec![old]);
         }
-        Ok((endpoint, answer))
+        Ok(negotiated)
     }
 
     /// `onIceCandidate`: `endpoint_name` is the caller's own id (its publisher endpoint)
@@ -285,7 +316,7 @@ impl Media {
         endpoint_name: &str,
         candidate: Value,
     ) -> MediaResult<()> {
-        let (client, endpoint) = {
+        let (client, endpoint, owners) = {
             let sessions = self.sessions();
             let media = sessions.get(session).ok_or("the session has no media yet")?;
             let endpoint = if endpoint_name == caller {
@@ -293,12 +324,17 @@ impl Media {
             } else {
                 media.subscriptions.get(&(caller.to_string(), endpoint_name.to_string())).cloned()
             };
-            (media.client.clone(), endpoint.ok_or_else(|| format!("no endpoint named '{endpoint_name}'"))?)
+            let endpoint = endpoint.ok_or_else(|| format!("no endpoint named '{endpoint_name}'"))?;
+            (media.client.clone(), endpoint, media.owners.clone())
         };
+        let shown = candidate_json(&candidate["candidate"], &candidate["sdpMid"], &candidate["sdpMLineIndex"]);
         client
             .invoke(&endpoint, "addIceCandidate", json!({"candidate": candidate}))
             .await
             .map_err(failed("addIceCandidate"))?;
+        if let Some(owner) = lock(&owners).get(&endpoint) {
+            owner.ice.lock().client_ice_candidates.push(shown);
+        }
         Ok(())
     }
 
@@ -379,36 +415,44 @@ fn release_later(client: Arc<KurentoClient>, objects: Vec<String>) {
     });
 }
 
-/// Relays `IceCandidateFound` of the session's endpoints to their owners as `iceCandidate`.
-async fn relay_candidates(
-    client: Arc<KurentoClient>,
-    session: String,
-    owners: Arc<Mutex<HashMap<String, (String, String)>>>,
-    hub: Arc<Hub>,
-) {
+/// Relays `IceCandidateFound` of the session's endpoints to their owners as
+/// `iceCandidate`, and records the candidates and selected pairs for the REST views.
+async fn relay_ice_events(client: Arc<KurentoClient>, session: String, owners: Owners, hub: Arc<Hub>) {
     let mut events = client.events();
     loop {
         let event = match events.recv().await {
             Ok(event) => event,
             Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
-                tracing::warn!(%session, missed, "ICE candidate events were missed");
+                tracing::warn!(%session, missed, "ICE events were missed");
                 continue;
             }
             Err(_) => return,
         };
-        if event.kind != "IceCandidateFound" {
+        if event.kind != "IceCandidateFound" && event.kind != "NewCandidatePairSelected" {
             continue;
         }
-        let owner = owners.lock().unwrap_or_else(|p| p.into_inner()).get(&event.object).cloned();
-        let Some((owner, endpoint_name)) = owner else { continue };
+        let Some(owner) = lock(&owners).get(&event.object).cloned() else { continue };
+        if event.kind == "NewCandidatePairSelected" {
+            let pair = &event.data["candidatePair"];
+            let text = |key: &str| pair[key].as_str().unwrap_or_default().to_string();
+            let mut ice = owner.ice.lock();
+            ice.local_candidate = text("localCandidate");
+            ice.remote_candidate = text("remoteCandidate");
+            continue;
+        }
         let candidate = &event.data["candidate"];
+        owner.ice.lock().server_ice_candidates.push(candidate_json(
+            &candidate["candidate"],
+            &candidate["sdpMid"],
+            &candidate["sdpMLineIndex"],
+        ));
         let params = json!({
-            "senderConnectionId": endpoint_name,
-            "endpointName": endpoint_name,
+            "senderConnectionId": owner.endpoint_name,
+            "endpointName": owner.endpoint_name,
             "candidate": candidate["candidate"],
             "sdpMid": candidate["sdpMid"],
             "sdpMLineIndex": candidate["sdpMLineIndex"],
         });
-        hub.notify(&session, Some(std::slice::from_ref(&owner)), "iceCandidate", &params);
+        hub.notify(&session, Some(std::slice::from_ref(&owner.connection)), "iceCandidate", &params);
     }
 }

@@ -3,11 +3,11 @@
 //!
 //! - [`codes`]: OpenVidu's error codes;
 //! - [`hub`]: which websocket carries which participant, and delivery of events;
-//! - [`socket`]: the websocket adapter (one task per client);
-//! - [`methods`]: the client methods, as rules over the session store.
-//!
-//! Media (publish, subscribe, ICE) is wired to media nodes in a later step of
-//! the signaling issue; until then those methods answer an error naming it.
+//! - [`socket`]: the websocket adapter (one task per client), over
+//!   [`websocket`] (the upgrade, and large messages sent in fragments);
+//! - [`methods`]: the client methods, as rules over the session store;
+//! - [`streams`] and [`media`]: publishing and subscribing, wired to the
+//!   session's media pipeline on its media node.
 
 pub mod codes;
 pub mod hub;
@@ -15,5 +15,6 @@ pub mod media;
 pub mod methods;
 pub mod socket;
 pub mod streams;
+pub mod websocket;
 
 pub use hub::Hub;

@@ -3,42 +3,35 @@
 
 use std::time::{Duration, Instant};
 
-use axum::extract::State;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::http::HeaderMap;
+use axum::extract::{Request, State};
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
 use kurento_protocol::error::RpcError;
 use kurento_protocol::jsonrpc::{self, Incoming};
 use serde_json::{Map, Value, json};
 use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Message;
 
 use super::codes::{Code, error};
 use super::hub::Outbound;
+use super::websocket::{self, Socket};
 use super::{methods, streams};
 use crate::api::AppState;
 
 /// Pings count every this often unless the client names its interval (openvidu-browser: 5 s).
 const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(5);
-/// Read and write buffer of each signaling websocket (they grow for larger frames).
-const SOCKET_BUFFER: usize = 4 * 1024;
 /// The watchdog evicts a client after this many intervals without a ping.
 const MISSED_PINGS: u32 = 3;
 
 /// `GET /openvidu`: upgrades to the signaling websocket. The peer IP comes from
 /// `X-Real-IP`/`X-Forwarded-For` when a proxy sets them.
-pub async fn upgrade(State(state): State<AppState>, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
+pub async fn upgrade(State(state): State<AppState>, request: Request) -> Response {
     let ip = ["x-real-ip", "x-forwarded-for"]
         .iter()
-        .find_map(|name| headers.get(*name).and_then(|v| v.to_str().ok()))
+        .find_map(|name| request.headers().get(*name).and_then(|v| v.to_str().ok()))
         .map(|v| v.split(',').next().unwrap_or("").trim().to_string())
         .unwrap_or_default();
-    // Signaling frames are small (an SDP is a few KiB): tungstenite's default 128 KiB
-    // read buffer per socket would dominate the memory of idle participants.
-    upgrade
-        .read_buffer_size(SOCKET_BUFFER)
-        .write_buffer_size(SOCKET_BUFFER)
-        .on_upgrade(move |socket| serve(state, socket, ip))
+    websocket::accept(request, move |socket| serve(state, socket, ip))
 }
 
 /// Results carry the rpc session id, as kurento-jsonrpc injects it.
@@ -60,7 +53,7 @@ struct Client {
     closing: bool,
 }
 
-async fn serve(state: AppState, socket: WebSocket, ip: String) {
+async fn serve(state: AppState, socket: Socket, ip: String) {
     let (mut sink, mut source) = socket.split();
     let (outbox, mut queue) = mpsc::unbounded_channel::<Outbound>();
     let rpc = crate::session::ids::random_alphanumeric(26).to_lowercase();
@@ -68,7 +61,7 @@ async fn serve(state: AppState, socket: WebSocket, ip: String) {
     let writer = tokio::spawn(async move {
         while let Some(outbound) = queue.recv().await {
             let sent = match outbound {
-                Outbound::Text(text) => sink.send(Message::Text(text.into())).await,
+                Outbound::Text(text) => websocket::send_text(&mut sink, text).await,
                 Outbound::Close => {
                     let _ = sink.send(Message::Close(None)).await;
                     break;

@@ -7,7 +7,7 @@ use kurento_protocol::error::RpcError;
 use serde_json::{Map, Value, json};
 
 use super::codes::{Code, error, required_text};
-use super::media::Bandwidth;
+use super::media::{Bandwidth, Negotiated};
 use crate::api::AppState;
 use crate::clock::now_ms;
 use crate::session::connection::{EndpointStats, MediaOptions, Publisher, Subscriber};
@@ -129,6 +129,7 @@ pub async fn publish(
             webrtc_endpoint_name: published.endpoint.clone(),
             remote_sdp: offer,
             local_sdp: published.answer.clone(),
+            ice: published.ice.clone(),
             ..EndpointStats::default()
         },
     };
@@ -146,6 +147,17 @@ pub async fn publish(
     Ok(json!({"sdpAnswer": published.answer, "id": id, "createdAt": created_at}))
 }
 
+/// The `?webRtcStats=true` details of a negotiated endpoint.
+fn endpoint_stats(offer: String, negotiated: Negotiated) -> EndpointStats {
+    EndpointStats {
+        webrtc_endpoint_name: negotiated.endpoint,
+        remote_sdp: offer,
+        local_sdp: negotiated.answer,
+        ice: negotiated.ice,
+        ..EndpointStats::default()
+    }
+}
+
 pub async fn subscribe(
     state: &AppState,
     rpc: &str,
@@ -159,21 +171,14 @@ pub async fn subscribe(
         .ok_or_else(|| error(Code::InvalidParams, format!("'{sender}' is not a stream id"), Some(rpc)))?
         .to_string();
     let bandwidth = bandwidth(state, session, connection);
-    let (endpoint, answer) = state
+    let negotiated = state
         .media()
         .subscribe(session, connection, &publisher, &offer, bandwidth)
         .await
         .map_err(|e| error(Code::Generic, e, Some(rpc)))?;
-    let subscriber = Subscriber {
-        stream_id: sender.clone(),
-        created_at: now_ms(),
-        endpoint: EndpointStats {
-            webrtc_endpoint_name: endpoint,
-            remote_sdp: offer,
-            local_sdp: answer.clone(),
-            ..EndpointStats::default()
-        },
-    };
+    let answer = negotiated.answer.clone();
+    let subscriber =
+        Subscriber { stream_id: sender.clone(), created_at: now_ms(), endpoint: endpoint_stats(offer, negotiated) };
     if let Some(participant) = state.sessions().participant_mut(session, connection) {
         participant.subscribers.retain(|s| s.stream_id != sender);
         participant.subscribers.push(subscriber);
@@ -222,15 +227,21 @@ pub async fn reconnect(
         .ok_or_else(|| error(Code::InvalidParams, "Parameter 'sdpOffer' or 'sdpString' is required", Some(rpc)))?;
     if owner_of_stream(&stream) == Some(connection) {
         let bandwidth = bandwidth(state, session, connection);
-        let answer = state
+        let negotiated = state
             .media()
             .republish(session, connection, &offer, bandwidth)
             .await
             .map_err(|e| error(Code::Generic, e, Some(rpc)))?;
+        let answer = negotiated.answer.clone();
+        // The stream keeps its id and creation time; its endpoint is new.
         let created_at = state
             .sessions()
             .participant_mut(session, connection)
-            .and_then(|p| p.publishers.iter().find(|s| s.stream_id == stream).map(|s| s.created_at))
+            .and_then(|p| p.publishers.iter_mut().find(|s| s.stream_id == stream))
+            .map(|published| {
+                published.endpoint = endpoint_stats(offer, negotiated);
+                published.created_at
+            })
             .unwrap_or_else(now_ms);
         return Ok(json!({"id": stream, "createdAt": created_at, "sdpAnswer": answer}));
     }
