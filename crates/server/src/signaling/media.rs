@@ -390,11 +390,11 @@ impl Media {
     }
 
     /// The session closed: its pipeline (and with it every element) is released.
-    pub fn close(&self, session: &str) {
-        if let Some(media) = self.sessions().remove(session) {
-            media.relay.abort();
-            release_later(media.client, vec![media.pipeline]);
-        }
+    /// The returned task ends when the node has answered (or the release failed).
+    pub fn close(&self, session: &str) -> Option<JoinHandle<()>> {
+        let media = self.sessions().remove(session)?;
+        media.relay.abort();
+        release_later(media.client, vec![media.pipeline])
     }
 
     pub fn is_publishing(&self, session: &str, connection: &str) -> bool {
@@ -402,17 +402,17 @@ impl Media {
     }
 }
 
-fn release_later(client: Arc<KurentoClient>, objects: Vec<String>) {
+fn release_later(client: Arc<KurentoClient>, objects: Vec<String>) -> Option<JoinHandle<()>> {
     if objects.is_empty() {
-        return;
+        return None;
     }
-    tokio::spawn(async move {
+    Some(tokio::spawn(async move {
         for object in objects {
             if let Err(error) = client.release(&object).await {
                 tracing::debug!(%object, %error, "release failed (the node may be gone)");
             }
         }
-    });
+    }))
 }
 
 /// Relays `IceCandidateFound` of the session's endpoints to their owners as

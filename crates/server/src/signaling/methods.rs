@@ -223,8 +223,17 @@ pub fn close_session(state: &AppState, session: &str, reason: &str) {
         state.signaling().unbind(session, &connection);
     }
     let _ = state.sessions().remove_session(session);
-    state.media().close(session);
-    state.cluster().session_closed(session);
+    // The node learns that the session is gone only after its pipeline is released:
+    // a drain it completes may close the connection to the node.
+    let release = state.media().close(session);
+    let cluster = state.cluster().clone();
+    let closed = session.to_string();
+    tokio::spawn(async move {
+        if let Some(release) = release {
+            let _ = release.await;
+        }
+        cluster.session_closed(&closed);
+    });
     tracing::info!(%session, reason, "session closed");
 }
 
