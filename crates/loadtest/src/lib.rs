@@ -5,7 +5,8 @@
 //! - [`clip`]: the media looped by publishers ([`ivf`] VP8 frames, [`ogg`] Opus packets).
 //! - [`engine`]: threads that own the clients' `Rtc`s and UDP sockets ([`peer`]),
 //!   with the [`publisher`] and [`subscriber`] behaviours.
-//! - [`signaling`] and its Kurento implementation [`kurento`].
+//! - [`signaling`] and its implementations: [`kurento`] (Kurento protocol, as
+//!   OpenVidu drives Plenum's media node) and [`janus`] (Janus's VideoRoom, a baseline).
 //! - [`connect`]: one publisher or subscriber, from offer to media.
 //! - [`stats`], [`metrics`] and [`cpu`]: what is counted and what is reported.
 //! - [`load`]: a whole run (rooms, publishers, subscribers, a measured window).
@@ -15,6 +16,7 @@ pub mod connect;
 pub mod cpu;
 pub mod engine;
 pub mod ivf;
+pub mod janus;
 pub mod kurento;
 pub mod load;
 pub mod metrics;
@@ -30,8 +32,9 @@ pub mod vp8;
 pub use clip::Clip;
 pub use connect::{Client, ConnectError, PublisherOptions, SubscriberOptions, connect_publisher, connect_subscriber};
 pub use engine::{Engine, EngineHandle, EnginePool, PeerHandle};
+pub use janus::JanusSignaling;
 pub use kurento::KurentoSignaling;
 pub use load::{LoadConfig, LoadError, run};
 pub use metrics::Report;
-pub use signaling::{IceCandidate, Negotiated, PeerId, RoomId, Signaling, SignalingError};
+pub use signaling::{IceCandidate, Negotiated, Offered, Offerer, PeerId, RoomId, Signaling, SignalingError};
 pub use stats::{PeerStats, TrackStats};

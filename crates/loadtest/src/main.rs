@@ -8,11 +8,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
-use plenum_loadtest::{Clip, KurentoSignaling, LoadConfig};
+use plenum_loadtest::{Clip, JanusSignaling, KurentoSignaling, LoadConfig, Report, Signaling};
 
-/// Load generator for Plenum media nodes (and any Kurento-protocol media server).
+/// Load generator for Plenum media nodes (and any Kurento-protocol media server),
+/// and for Janus's VideoRoom as a baseline (--janus).
 ///
-/// Creates one room (media pipeline) per publisher. Each publisher is a str0m
+/// Creates one room (media pipeline, or Janus video room) per publisher. Each publisher is a str0m
 /// WebRTC client that sends a looped VP8 + Opus clip in real time; each
 /// subscriber is a str0m client that receives it and counts RTP packets
 /// (loss from sequence gaps, frames sent but never received whole, RFC 3550
@@ -29,6 +30,12 @@ struct Args {
     /// Kurento-protocol websocket URL of the media server.
     #[arg(long, default_value = "ws://127.0.0.1:8888/kurento")]
     kurento: String,
+    /// Drive Janus instead: WebSocket URL of its Janus API (e.g. ws://10.77.0.2:8188/), VideoRoom plugin.
+    ///
+    /// Janus ignores loopback interfaces for ICE, so it runs in a network namespace
+    /// (bench/janus/) and --bind must be the host side of its veth pair (10.77.0.1).
+    #[arg(long, value_name = "URL", conflicts_with = "kurento")]
+    janus: Option<String>,
     /// Publishers, each in its own room.
     #[arg(long, default_value_t = 1)]
     publishers: usize,
@@ -70,6 +77,10 @@ struct Args {
     json: bool,
 }
 
+async fn load<S: Signaling>(signaling: Arc<S>, config: &LoadConfig) -> Result<Report, String> {
+    plenum_loadtest::run(signaling, config).await.map_err(|e| e.to_string())
+}
+
 fn seconds(value: f64, name: &str) -> Result<Duration, String> {
     Duration::try_from_secs_f64(value).map_err(|_| format!("--{name} must be a non-negative number of seconds"))
 }
@@ -108,8 +119,21 @@ async fn run(args: Args) -> Result<ExitCode, String> {
         auto_keyframe: !args.no_keyframe_requests,
         clip: Arc::new(clip),
     };
-    let signaling = Arc::new(KurentoSignaling::connect(&args.kurento).await.map_err(|e| e.to_string())?);
-    let report = plenum_loadtest::run(signaling, &config).await.map_err(|e| e.to_string())?;
+    let report = match &args.janus {
+        Some(url) => {
+            if args.bind.is_loopback() {
+                tracing::warn!(bind = %args.bind, "Janus cannot use loopback for ICE; --bind the host side of its veth");
+            }
+            let signaling = Arc::new(JanusSignaling::connect(url).await.map_err(|e| e.to_string())?);
+            let report = load(signaling.clone(), &config).await;
+            signaling.close().await;
+            report?
+        }
+        None => {
+            let signaling = KurentoSignaling::connect(&args.kurento).await.map_err(|e| e.to_string())?;
+            load(Arc::new(signaling), &config).await?
+        }
+    };
     if args.json {
         eprintln!("{}", report.summary());
         println!("{}", report.to_json());

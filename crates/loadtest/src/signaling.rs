@@ -1,7 +1,7 @@
 //! How clients reach a media server: a room to publish in, SDP offer/answer
 //! for each peer connection, and trickled ICE candidates both ways. The trait
 //! knows nothing of a particular server's protocol; [`crate::kurento`] speaks
-//! the Kurento protocol, other servers get their own implementation.
+//! the Kurento protocol, [`crate::janus`] Janus's VideoRoom.
 
 use std::future::Future;
 
@@ -38,6 +38,24 @@ pub struct Negotiated {
     pub candidates: mpsc::UnboundedReceiver<IceCandidate>,
 }
 
+/// Who writes the SDP offer of a subscription.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Offerer {
+    /// The client offers to receive and the server answers (Kurento's `processOffer`, as OpenVidu does).
+    Client,
+    /// The server offers what it will send and the client answers (Janus's VideoRoom).
+    Server,
+}
+
+/// A subscription the server offered; the client answers it with [`Signaling::answer`].
+#[derive(Debug)]
+pub struct Offered {
+    pub peer: PeerId,
+    pub offer: String,
+    /// Candidates the server trickles; ends when the server is done or the peer is closed.
+    pub candidates: mpsc::UnboundedReceiver<IceCandidate>,
+}
+
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{operation}: {message}")]
 pub struct SignalingError {
@@ -53,21 +71,46 @@ impl SignalingError {
 
 pub type SignalingResult<T> = Result<T, SignalingError>;
 
-/// A media server's signaling, as the load generator uses it. Client offers
-/// in both directions (the publisher's is send-only, a subscriber's receive-only).
+/// A media server's signaling, as the load generator uses it. Publishers
+/// always offer (send-only). Subscriptions are offered by whichever side
+/// [`Signaling::subscription_offerer`] names: the client (a receive-only offer
+/// to [`Signaling::subscribe`]) or the server ([`Signaling::subscribe_offered`],
+/// then [`Signaling::answer`]). Servers whose subscriptions are client-offered
+/// need not implement the server-offered pair.
 pub trait Signaling: Send + Sync + 'static {
     fn create_room(&self) -> impl Future<Output = SignalingResult<RoomId>> + Send;
 
     /// Publishes a stream in `room` with a send-only offer.
     fn publish(&self, room: &RoomId, offer: &str) -> impl Future<Output = SignalingResult<Negotiated>> + Send;
 
-    /// Receives `publisher`'s stream with a receive-only offer.
+    /// Who offers for subscriptions on this server.
+    fn subscription_offerer(&self) -> Offerer {
+        Offerer::Client
+    }
+
+    /// Receives `publisher`'s stream with a receive-only offer (when the client offers).
     fn subscribe(
         &self,
         room: &RoomId,
         publisher: &PeerId,
         offer: &str,
     ) -> impl Future<Output = SignalingResult<Negotiated>> + Send;
+
+    /// Asks to receive `publisher`'s stream; the server offers it (when the server offers).
+    fn subscribe_offered(
+        &self,
+        room: &RoomId,
+        publisher: &PeerId,
+    ) -> impl Future<Output = SignalingResult<Offered>> + Send {
+        let _ = (room, publisher);
+        std::future::ready(Err(SignalingError::new("subscribe", "this server expects subscribers to offer")))
+    }
+
+    /// Answers the offer of a server-offered subscription.
+    fn answer(&self, peer: &PeerId, answer: &str) -> impl Future<Output = SignalingResult<()>> + Send {
+        let _ = (peer, answer);
+        std::future::ready(Err(SignalingError::new("answer", "this server expects subscribers to offer")))
+    }
 
     /// Trickles one of the client's candidates to the server.
     fn add_ice_candidate(

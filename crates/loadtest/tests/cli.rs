@@ -11,6 +11,7 @@ fn help_documents_every_flag() {
     let help = String::from_utf8(out.stdout).expect("utf-8 help");
     for flag in [
         "--kurento",
+        "--janus",
         "--publishers",
         "--subscribers",
         "--duration",
@@ -40,6 +41,27 @@ fn an_unreachable_server_is_a_start_failure() {
     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let out = Command::new(BIN)
         .args(["--kurento", &format!("ws://127.0.0.1:{port}/kurento"), "--duration", "1"])
+        .output()
+        .expect("run plenum-loadtest");
+    assert_eq!(out.status.code(), Some(2), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot connect"));
+}
+
+#[test]
+fn janus_and_kurento_exclude_each_other() {
+    let out = Command::new(BIN)
+        .args(["--janus", "ws://127.0.0.1:9/", "--kurento", "ws://127.0.0.1:9/kurento"])
+        .output()
+        .expect("run plenum-loadtest");
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be used with"));
+}
+
+#[test]
+fn an_unreachable_janus_is_a_start_failure() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let out = Command::new(BIN)
+        .args(["--janus", &format!("ws://127.0.0.1:{port}/"), "--duration", "1"])
         .output()
         .expect("run plenum-loadtest");
     assert_eq!(out.status.code(), Some(2), "stderr: {}", String::from_utf8_lossy(&out.stderr));
