@@ -24,6 +24,8 @@ cargo clippy --workspace --all-targets --locked -- -D warnings
 echo "== cargo test"
 cargo test --workspace --locked
 echo "== end-to-end tests (openvidu-node-client from npm; headless Chromium)"
-cargo build --locked --bin plenum --bin plenum-media-node
+cargo build --locked --bin plenum --bin plenum-media-node --bin plenum-loadtest
+echo "== benchmark harness smoke run (plenum-loadtest against a real media node, 5 s)"
+scripts/loadtest-smoke.sh target/debug
 PLENUM_BIN="$PWD/target/debug/plenum" PLENUM_MEDIA_NODE_BIN="$PWD/target/debug/plenum-media-node" e2e/run.sh
 echo "== all tests passed"
