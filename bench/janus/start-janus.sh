@@ -22,6 +22,8 @@
 #   JANUS_DEBUG=3                Janus log level (0-7; 3 = warnings and errors)
 #   JANUS_ICE_LITE=0             1 runs Janus in ICE-lite mode
 #   JANUS_FULL_TRICKLE=0         1 makes Janus trickle its candidates instead of putting them in its SDP
+#   JANUS_CPU=                   pin Janus (all its threads) to these cores (taskset -c list), e.g. 1
+#   JANUS_EVENT_LOOPS=           number of static event loops (Janus's event_loops; unset: a thread per handle)
 #   JANUS_STATE_DIR=/tmp/plenum-janus-$JANUS_NETNS   config, log and pid file
 #   plus netns.sh's JANUS_NETNS, JANUS_NS_IF, JANUS_NS_IP, ...
 set -euo pipefail
@@ -35,6 +37,8 @@ RTP_PORTS=${JANUS_RTP_PORTS:-20000-40000}
 DEBUG=${JANUS_DEBUG:-3}
 ICE_LITE=${JANUS_ICE_LITE:-0}
 FULL_TRICKLE=${JANUS_FULL_TRICKLE:-0}
+CPU=${JANUS_CPU:-}
+EVENT_LOOPS=${JANUS_EVENT_LOOPS:-}
 STATE=${JANUS_STATE_DIR:-${TMPDIR:-/tmp}/plenum-janus-$NS}
 SOURCE=/etc/janus
 
@@ -96,12 +100,15 @@ set_line "$CORE" '#rtp_port_range = ' "rtp_port_range = \"$RTP_PORTS\""
 set_line "$CORE" '#ice_enforce_list = ' "ice_enforce_list = \"$NS_IF\""
 if [ "$ICE_LITE" = 1 ]; then set_line "$CORE" '#ice_lite = ' "ice_lite = true"; fi
 if [ "$FULL_TRICKLE" = 1 ]; then set_line "$CORE" '#full_trickle = ' "full_trickle = true"; fi
+if [ -n "$EVENT_LOOPS" ]; then set_line "$CORE" '#event_loops = ' "event_loops = $EVENT_LOOPS"; fi
 WS="$STATE/conf/janus.transport.websockets.jcfg"
 set_line "$WS" 'ws_port = ' "ws_port = $PORT"
 set_line "$WS" '#ws_ip = ' "ws_ip = \"$NS_IP\""
 
-# `ip netns exec` execs janus, so $! is Janus' own pid.
-ip netns exec "$NS" janus -F "$STATE/conf" -L "$STATE/janus.log" -N </dev/null >"$STATE/janus.out" 2>&1 &
+# `ip netns exec` (and taskset) exec janus, so $! is Janus' own pid; threads inherit the affinity.
+PIN=()
+if [ -n "$CPU" ]; then PIN=(taskset -c "$CPU"); fi
+ip netns exec "$NS" "${PIN[@]}" janus -F "$STATE/conf" -L "$STATE/janus.log" -N </dev/null >"$STATE/janus.out" 2>&1 &
 pid=$!
 echo "$pid" >"$STATE/janus.pid"
 

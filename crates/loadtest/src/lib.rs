@@ -9,6 +9,8 @@
 //!   OpenVidu drives Plenum's media node) and [`janus`] (Janus's VideoRoom, a baseline).
 //! - [`connect`]: one publisher or subscriber, from offer to media.
 //! - [`stats`], [`metrics`] and [`cpu`]: what is counted and what is reported.
+//! - [`plan`] and [`mesh`]: a run's shape (a fan-out, or a mesh of rooms whose
+//!   participants all publish and receive each other), spelled out as rooms and subscriptions.
 //! - [`load`]: a whole run (rooms, publishers, subscribers, a measured window).
 
 pub mod clip;
@@ -19,10 +21,12 @@ pub mod ivf;
 pub mod janus;
 pub mod kurento;
 pub mod load;
+pub mod mesh;
 pub mod metrics;
 pub mod ogg;
 pub mod opus;
 pub mod peer;
+pub mod plan;
 pub mod publisher;
 pub mod signaling;
 pub mod stats;
@@ -35,6 +39,8 @@ pub use engine::{Engine, EngineHandle, EnginePool, PeerHandle};
 pub use janus::JanusSignaling;
 pub use kurento::KurentoSignaling;
 pub use load::{LoadConfig, LoadError, run};
+pub use mesh::Mesh;
 pub use metrics::Report;
+pub use plan::{Plan, Shape, Subscription};
 pub use signaling::{IceCandidate, Negotiated, Offered, Offerer, PeerId, RoomId, Signaling, SignalingError};
 pub use stats::{PeerStats, TrackStats};

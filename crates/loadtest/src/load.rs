@@ -1,6 +1,6 @@
-//! One load run: a room per publisher, the publishers, then their subscribers
-//! (a bounded number connecting at once), a warm-up, a measured window, and
-//! the report. Everything is released at the end.
+//! One load run, in the [`Shape`] asked for: its rooms and their publishers,
+//! then the subscriptions (a bounded number connecting at once), a warm-up, a
+//! measured window, and the report. Everything is released at the end.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -14,18 +14,18 @@ use crate::connect::{
     Client, ConnectError, PublisherOptions, SubscriberOptions, connect_publisher, connect_subscriber,
 };
 use crate::cpu;
-use crate::engine::{Engine, EnginePool};
+use crate::engine::{Engine, EngineHandle, EnginePool};
 use crate::metrics::{Report, Sample};
+use crate::plan::{Plan, Shape, Subscription};
 use crate::signaling::{RoomId, Signaling, SignalingError};
 
 #[derive(Debug, Clone)]
 pub struct LoadConfig {
-    pub publishers: usize,
-    /// Subscribers per publisher.
-    pub subscribers: usize,
+    /// Rooms, publishers, and who subscribes to whom.
+    pub shape: Shape,
     /// The measured window.
     pub duration: Duration,
-    /// Time between the last subscriber connecting and the window's start.
+    /// Time between the last subscription connecting and the window's start.
     pub warmup: Duration,
     /// Local address of the clients' sockets.
     pub bind: IpAddr,
@@ -33,7 +33,7 @@ pub struct LoadConfig {
     pub node_pid: Option<u32>,
     /// Media threads for the subscribers (the publishers have their own).
     pub threads: usize,
-    /// Subscribers negotiating at the same time.
+    /// Subscriptions negotiating at the same time.
     pub concurrency: usize,
     /// How long peers may take to connect.
     pub connect_timeout: Duration,
@@ -45,8 +45,7 @@ pub struct LoadConfig {
 impl Default for LoadConfig {
     fn default() -> Self {
         Self {
-            publishers: 1,
-            subscribers: 1,
+            shape: Shape::default(),
             duration: Duration::from_secs(10),
             warmup: Duration::from_secs(2),
             bind: IpAddr::from([127, 0, 0, 1]),
@@ -102,32 +101,23 @@ fn sample(publications: &[Publication], subscribers: &[(usize, Client)], node_pi
 }
 
 pub async fn run<S: Signaling>(signaling: Arc<S>, config: &LoadConfig) -> Result<Report, LoadError> {
+    let plan = config.shape.plan();
     // Publishers get a thread of their own: a busy subscriber thread must not delay their frames.
     let publisher_engine = Engine::start("loadtest-publishers").map_err(LoadError::Engine)?;
     let engines = Arc::new(EnginePool::start(config.threads).map_err(LoadError::Engine)?);
-    let publisher_options = PublisherOptions { bind: config.bind, clip: config.clip.clone() };
+    let mut rooms = Vec::new();
     let mut publications = Vec::new();
     let result = async {
-        for _ in 0..config.publishers {
-            let room = signaling.create_room().await.map_err(LoadError::Room)?;
-            let client = connect_publisher(&*signaling, &publisher_engine.handle(), &room, &publisher_options)
-                .await
-                .map_err(LoadError::Publisher);
-            match client {
-                Ok(client) => publications.push(Publication { room, client }),
-                Err(error) => {
-                    let _ = signaling.close_room(&room).await;
-                    return Err(error);
-                }
-            }
-        }
+        tracing::info!(shape = %config.shape, "connecting publishers");
+        let engine = publisher_engine.handle();
+        connect_publishers(&*signaling, &engine, &plan, config, &mut rooms, &mut publications).await?;
         let deadline = Instant::now() + config.connect_timeout;
         wait_until(deadline, || publications.iter().all(|p| p.client.handle.stats().connected_at.is_some())).await;
         if !publications.iter().any(|p| p.client.handle.stats().connected_at.is_some()) {
             return Err(LoadError::NotConnected(config.connect_timeout));
         }
         tracing::info!(publishers = publications.len(), "publishers connected; connecting subscribers");
-        let subscribers = connect_subscribers(&signaling, &engines, &publications, config).await;
+        let subscribers = connect_subscribers(&signaling, &engines, &publications, &plan.subscriptions, config).await;
         let deadline = Instant::now() + config.connect_timeout;
         let all =
             wait_until(deadline, || subscribers.iter().all(|(_, s)| s.handle.stats().connected_at.is_some())).await;
@@ -140,51 +130,80 @@ pub async fn run<S: Signaling>(signaling: Arc<S>, config: &LoadConfig) -> Result
         let start = sample(&publications, &subscribers, config.node_pid);
         tokio::time::sleep(config.duration).await;
         let end = sample(&publications, &subscribers, config.node_pid);
-        let report = Report::compute(&start, &end, config.publishers * config.subscribers);
+        let report = Report::compute(&start, &end, plan.subscriptions.len());
         drop(subscribers);
         Ok(report)
     }
     .await;
-    for publication in publications {
-        drop(publication.client);
-        if let Err(error) = signaling.close_room(&publication.room).await {
+    // The clients first, then their rooms, which ends what is left of them on the server.
+    drop(publications);
+    for room in rooms {
+        if let Err(error) = signaling.close_room(&room).await {
             tracing::debug!(%error, "cannot release the room");
         }
     }
     result
 }
 
-/// Connects every publisher's subscribers, `config.concurrency` at a time; failures are logged and skipped.
+/// Creates the plan's rooms and connects their publishers one after the other, in
+/// the plan's order (so that a publisher's index in `publications` is the one its
+/// subscriptions name). What was created is left in `rooms` and `publications`
+/// for the caller to release, also when this fails.
+async fn connect_publishers<S: Signaling>(
+    signaling: &S,
+    engine: &EngineHandle,
+    plan: &Plan,
+    config: &LoadConfig,
+    rooms: &mut Vec<RoomId>,
+    publications: &mut Vec<Publication>,
+) -> Result<(), LoadError> {
+    let options = PublisherOptions { bind: config.bind, clip: config.clip.clone() };
+    for &publishers in &plan.rooms {
+        let room = signaling.create_room().await.map_err(LoadError::Room)?;
+        rooms.push(room.clone());
+        for _ in 0..publishers {
+            let client = connect_publisher(signaling, engine, &room, &options).await.map_err(LoadError::Publisher)?;
+            publications.push(Publication { room: room.clone(), client });
+        }
+    }
+    Ok(())
+}
+
+/// Connects the `subscriptions`, `config.concurrency` at a time; failures are logged and skipped.
+/// Each client comes back with the index of the publisher it receives, for the report's accounting.
 async fn connect_subscribers<S: Signaling>(
     signaling: &Arc<S>,
     engines: &Arc<EnginePool>,
     publications: &[Publication],
+    subscriptions: &[Subscription],
     config: &LoadConfig,
 ) -> Vec<(usize, Client)> {
     let options = SubscriberOptions { bind: config.bind, auto_keyframe: config.auto_keyframe };
     let limit = Arc::new(Semaphore::new(config.concurrency.max(1)));
     let mut tasks = JoinSet::new();
-    for round in 0..config.subscribers {
-        for (index, publication) in publications.iter().enumerate() {
-            let (signaling, engines, limit, options) =
-                (signaling.clone(), engines.clone(), limit.clone(), options.clone());
-            let (room, publisher) = (publication.room.clone(), publication.client.peer.clone());
-            tasks.spawn(async move {
-                let _permit = limit.acquire_owned().await.expect("semaphore open");
-                let engine = engines.pick();
-                (round, index, connect_subscriber(&*signaling, &engine, &room, &publisher, &options).await)
-            });
-        }
+    for &subscription in subscriptions {
+        // The plan only names publishers it created; a missing one would be a bug, not worth a panic.
+        let Some(publication) = publications.get(subscription.publisher) else {
+            tracing::error!(publisher = subscription.publisher, "the plan names a publisher that was not connected");
+            continue;
+        };
+        let (signaling, engines, limit, options) = (signaling.clone(), engines.clone(), limit.clone(), options.clone());
+        let (room, publisher) = (publication.room.clone(), publication.client.peer.clone());
+        tasks.spawn(async move {
+            let _permit = limit.acquire_owned().await.expect("semaphore open");
+            let engine = engines.pick();
+            (subscription, connect_subscriber(&*signaling, &engine, &room, &publisher, &options).await)
+        });
     }
     let mut clients = Vec::new();
     let mut failures = 0usize;
     while let Some(joined) = tasks.join_next().await {
         match joined {
-            Ok((_, publisher, Ok(client))) => clients.push((publisher, client)),
-            Ok((round, _, Err(error))) => {
+            Ok((subscription, Ok(client))) => clients.push((subscription.publisher, client)),
+            Ok((subscription, Err(error))) => {
                 failures += 1;
                 if failures <= 3 {
-                    tracing::warn!(round, %error, "a subscriber could not connect");
+                    tracing::warn!(publisher = subscription.publisher, by = ?subscription.by, %error, "a subscriber could not connect");
                 }
             }
             Err(error) => tracing::warn!(%error, "a subscriber task failed"),

@@ -1,5 +1,6 @@
 //! `plenum-loadtest`: publishes a looped VP8 + Opus clip to a media server and
-//! subscribes to it many times, then reports what the subscribers received.
+//! subscribes to it many times (a fan-out, or a mesh of rooms whose participants
+//! all receive each other), then reports what the subscribers received.
 
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -8,16 +9,20 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
-use plenum_loadtest::{Clip, JanusSignaling, KurentoSignaling, LoadConfig, Report, Signaling};
+use plenum_loadtest::{Clip, JanusSignaling, KurentoSignaling, LoadConfig, Mesh, Report, Shape, Signaling};
 
 /// Load generator for Plenum media nodes (and any Kurento-protocol media server),
 /// and for Janus's VideoRoom as a baseline (--janus).
 ///
-/// Creates one room (media pipeline, or Janus video room) per publisher. Each publisher is a str0m
-/// WebRTC client that sends a looped VP8 + Opus clip in real time; each
-/// subscriber is a str0m client that receives it and counts RTP packets
-/// (loss from sequence gaps, frames sent but never received whole, RFC 3550
-/// jitter, time to the first keyframe).
+/// By default (fan-out) creates one room (media pipeline, or Janus video room) per
+/// publisher, each received by --subscribers subscribers. With --mesh ROOMSxSIZE
+/// it creates ROOMS rooms of SIZE participants instead: each participant publishes,
+/// and receives each of the SIZE-1 others through a subscription of its own (one
+/// peer connection each, as OpenVidu's clients do).
+/// Each publisher is a str0m WebRTC client that sends a looped VP8 + Opus clip in
+/// real time; each subscriber is a str0m client that receives one publisher's
+/// stream and counts RTP packets (loss from sequence gaps, frames its publisher
+/// sent but it never received whole, RFC 3550 jitter, time to the first keyframe).
 /// After every subscriber has connected and a warm-up, a window of --duration
 /// seconds is measured. All traffic goes to the server's addresses; bind to a
 /// loopback address for local runs.
@@ -36,12 +41,18 @@ struct Args {
     /// (bench/janus/) and --bind must be the host side of its veth pair (10.77.0.1).
     #[arg(long, value_name = "URL", conflicts_with = "kurento")]
     janus: Option<String>,
-    /// Publishers, each in its own room.
+    /// Publishers, each in its own room (fan-out).
     #[arg(long, default_value_t = 1)]
     publishers: usize,
-    /// Subscribers per publisher.
+    /// Subscribers per publisher (fan-out).
     #[arg(long, default_value_t = 10)]
     subscribers: usize,
+    /// Mesh instead of fan-out: ROOMSxSIZE, e.g. 10x6 for 10 rooms of 6 participants who all publish.
+    ///
+    /// Each participant also subscribes to the SIZE-1 others of its room, so 10x6 makes
+    /// 60 publishers and 300 subscriptions. Cannot be combined with --publishers or --subscribers.
+    #[arg(long, value_name = "ROOMSxSIZE", conflicts_with_all = ["publishers", "subscribers"])]
+    mesh: Option<Mesh>,
     /// Length of the measured window, in seconds.
     #[arg(long, default_value_t = 10.0)]
     duration: f64,
@@ -106,9 +117,12 @@ async fn run(args: Args) -> Result<ExitCode, String> {
         (Some(video), Some(audio)) => Clip::load(video, audio).map_err(|e| e.to_string())?,
         _ => Clip::builtin(),
     };
+    let shape = match args.mesh {
+        Some(mesh) => Shape::Mesh(mesh),
+        None => Shape::FanOut { publishers: args.publishers, subscribers: args.subscribers },
+    };
     let config = LoadConfig {
-        publishers: args.publishers,
-        subscribers: args.subscribers,
+        shape,
         duration: seconds(args.duration, "duration")?,
         warmup: seconds(args.warmup, "warmup")?,
         bind: args.bind,
@@ -134,11 +148,14 @@ async fn run(args: Args) -> Result<ExitCode, String> {
             load(Arc::new(signaling), &config).await?
         }
     };
+    let summary = format!("{}\n{}", config.shape, report.summary());
     if args.json {
-        eprintln!("{}", report.summary());
-        println!("{}", report.to_json());
+        eprintln!("{summary}");
+        let mut json = report.to_json();
+        json["shape"] = config.shape.to_json();
+        println!("{json}");
     } else {
-        println!("{}", report.summary());
+        println!("{summary}");
     }
     if report.media_flowed() {
         Ok(ExitCode::SUCCESS)

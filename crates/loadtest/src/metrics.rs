@@ -13,7 +13,9 @@ pub struct Sample {
     pub at: Instant,
     pub publishers: Vec<PeerStats>,
     pub subscribers: Vec<PeerStats>,
-    /// The index in `publishers` of each subscriber's publisher.
+    /// The index in `publishers` of each subscriber's publisher: the one whose
+    /// frames it is expected to receive (several publishers share a room in a mesh,
+    /// and subscribers connect in any order).
     pub publisher_of: Vec<usize>,
     /// CPU seconds of the media node, when its pid is known.
     pub node_cpu: Option<f64>,
@@ -25,7 +27,8 @@ pub struct Sample {
 pub struct Report {
     pub publishers: usize,
     pub publishers_connected: usize,
-    /// Subscribers asked for (all publishers together), connected, and receiving both audio and video in the window.
+    /// Subscribers (subscriptions, in a mesh) asked for (all publishers together), connected, and receiving
+    /// both audio and video in the window.
     pub subscribers: usize,
     pub subscribers_connected: usize,
     pub subscribers_with_media: usize,
@@ -41,9 +44,9 @@ pub struct Report {
     pub forwarded_packets: u64,
     pub lost_packets: u64,
     pub loss_percent: f64,
-    /// Frames (audio packets, video frames) the publishers sent in the window, times their subscribers
-    /// connected at its start, against those the subscribers received whole: also counts frames the
-    /// server dropped before packetizing, which leave no sequence gap.
+    /// Frames (audio packets, video frames) sent in the window by each subscriber's own publisher,
+    /// summed over the subscribers connected at its start, against those the subscribers received
+    /// whole: also counts frames the server dropped before packetizing, which leave no sequence gap.
     pub frames_expected: u64,
     pub frames_received: u64,
     pub frame_loss_percent: f64,
@@ -336,5 +339,45 @@ mod tests {
         assert_eq!((report.frames_expected, report.frames_received), (200, 198));
         assert!((report.frame_loss_percent - 1.0).abs() < 1e-9);
         assert!(report.summary().contains("RTP loss 1.000 %"));
+    }
+
+    /// A subscriber is held to what its own publisher sent, not another's (in a mesh,
+    /// publishers that joined at different times have sent different amounts).
+    #[test]
+    fn frames_expected_follow_each_subscribers_publisher() {
+        let t0 = Instant::now();
+        let publisher =
+            |audio, video| PeerStats { audio_packets_sent: audio, video_frames_sent: video, ..PeerStats::default() };
+        // Connected only after the window started: received media counts, expectations do not.
+        let late = PeerStats::default();
+        let start = Sample {
+            at: t0,
+            publishers: vec![publisher(100, 100), publisher(10, 10)],
+            subscribers: vec![subscriber(10, 10, 0.0), subscriber(100, 100, 0.0), subscriber(100, 100, 0.0), late],
+            publisher_of: vec![1, 0, 0, 1],
+            node_cpu: None,
+            own_cpu: None,
+        };
+        let end = Sample {
+            at: t0 + Duration::from_secs(1),
+            // Publisher 0 sent 50 + 50 frames in the window, publisher 1 sent 20 + 20.
+            publishers: vec![publisher(150, 150), publisher(30, 30)],
+            subscribers: vec![
+                subscriber(30, 30, 0.0),
+                subscriber(150, 150, 0.0),
+                subscriber(149, 150, 0.0),
+                subscriber(30, 30, 0.0),
+            ],
+            publisher_of: vec![1, 0, 0, 1],
+            node_cpu: None,
+            own_cpu: None,
+        };
+        let report = Report::compute(&start, &end, 4);
+        // 40 for the first subscriber, 100 for each of publisher 0's; the last was not connected at the start.
+        assert_eq!(report.frames_expected, 240);
+        assert_eq!(report.frames_received, 40 + 100 + 98);
+        assert_eq!((report.forwarded_packets, report.lost_packets), (40 + 100 + 100 + 60, 2));
+        assert_eq!(report.publisher_fps, 140.0);
+        assert_eq!((report.subscribers, report.subscribers_connected, report.subscribers_with_media), (4, 4, 4));
     }
 }

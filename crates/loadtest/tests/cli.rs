@@ -14,6 +14,7 @@ fn help_documents_every_flag() {
         "--janus",
         "--publishers",
         "--subscribers",
+        "--mesh",
         "--duration",
         "--warmup",
         "--node-pid",
@@ -66,4 +67,22 @@ fn an_unreachable_janus_is_a_start_failure() {
         .expect("run plenum-loadtest");
     assert_eq!(out.status.code(), Some(2), "stderr: {}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot connect"));
+}
+
+#[test]
+fn a_mesh_excludes_the_fan_out_counts() {
+    for fan_out in ["--publishers", "--subscribers"] {
+        let out = Command::new(BIN).args(["--mesh", "10x6", fan_out, "2"]).output().expect("run plenum-loadtest");
+        assert_eq!(out.status.code(), Some(2));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("cannot be used with"));
+    }
+}
+
+#[test]
+fn a_mesh_shape_is_checked_before_anything_is_connected() {
+    for (shape, complaint) in [("10", "ROOMSxSIZE"), ("10x1", "at least 2"), ("0x6", "at least one room")] {
+        let out = Command::new(BIN).args(["--mesh", shape]).output().expect("run plenum-loadtest");
+        assert_eq!(out.status.code(), Some(2), "--mesh {shape}");
+        assert!(String::from_utf8_lossy(&out.stderr).contains(complaint), "--mesh {shape}");
+    }
 }

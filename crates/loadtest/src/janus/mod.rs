@@ -236,11 +236,18 @@ impl Signaling for JanusSignaling {
 
     async fn close_room(&self, room: &RoomId) -> SignalingResult<()> {
         let id = room_value(room)?;
+        // Subscribers first: a publisher leaving before its subscribers makes Janus
+        // renegotiate (and log errors for) subscriptions that are about to go anyway.
         let handles: Vec<Id> = {
             let mut peers = self.lock_peers();
-            let handles = peers.iter().filter(|(_, peer)| peer.room == *room).map(|(handle, _)| *handle).collect();
+            let mut handles: Vec<(bool, Id)> = peers
+                .iter()
+                .filter(|(_, peer)| peer.room == *room)
+                .map(|(h, peer)| (peer.feed.is_some(), *h))
+                .collect();
+            handles.sort_unstable();
             peers.retain(|_, peer| peer.room != *room);
-            handles
+            handles.into_iter().map(|(_, handle)| handle).collect()
         };
         for handle in handles {
             if let Err(error) = self.detach(handle).await {
