@@ -8,30 +8,14 @@
 'use strict';
 
 (() => {
-  const started = performance.now();
-  /** Everything that happened, oldest first: {at (s), source, event, ...data}. */
-  const log = [];
-  const record = (source, event, data = {}) => {
-    log.push({ at: Number(((performance.now() - started) / 1000).toFixed(3)), source, event, ...data });
-  };
+  const { eventLog, describe, connectionOf, mediaStats } = window.participantCommon;
+  const { log, record } = eventLog();
 
   let ov = null;
   let session = null;
   let publisher = null;
   /** streamId → Subscriber */
   const subscribers = new Map();
-
-  /** An Error whose message says what openvidu-browser rejected with (OpenViduError, JSON-RPC error, Error). */
-  function describe(error) {
-    if (error instanceof Error && !error.name?.startsWith('OPENVIDU')) return error;
-    if (error && typeof error === 'object') {
-      if ('code' in error) return new Error(`JSON-RPC error ${error.code}: ${error.message}${error.data ? ` ${JSON.stringify(error.data)}` : ''}`);
-      if (error.name || error.message) return new Error(`${error.name}: ${error.message}`);
-    }
-    return new Error(`rejected with ${JSON.stringify(error)}`);
-  }
-
-  const connectionOf = (stream) => stream?.connection?.connectionId;
 
   /** The Connection object for an id: our own or a remote one. */
   function connection(connectionId) {
@@ -87,17 +71,6 @@
     });
     subscribers.set(stream.streamId, subscriber);
     subscriber.on('streamPlaying', () => record('subscriber', 'streamPlaying', { streamId: stream.streamId }));
-  }
-
-  function counters(report, type, kind, fields) {
-    let found = null;
-    report.forEach((stat) => {
-      if (stat.type === type && stat.kind === kind) {
-        found = {};
-        for (const field of fields) found[field] = stat[field] ?? 0;
-      }
-    });
-    return found;
   }
 
   window.ovTest = {
@@ -226,32 +199,7 @@
      * (video framesDecoded, audio bytesReceived, ...), and our publisher's outbound ones.
      */
     async stats() {
-      const result = { subscribers: {}, publisher: null };
-      for (const [streamId, subscriber] of subscribers) {
-        const pc = subscriber.stream.getRTCPeerConnection?.();
-        if (!pc) {
-          result.subscribers[streamId] = { connectionId: connectionOf(subscriber.stream), pc: null };
-          continue;
-        }
-        const report = await pc.getStats();
-        result.subscribers[streamId] = {
-          connectionId: connectionOf(subscriber.stream),
-          ice: pc.iceConnectionState,
-          video: counters(report, 'inbound-rtp', 'video', ['packetsReceived', 'bytesReceived', 'framesDecoded', 'frameWidth', 'frameHeight']),
-          audio: counters(report, 'inbound-rtp', 'audio', ['packetsReceived', 'bytesReceived']),
-        };
-      }
-      const pc = publisher?.stream?.getRTCPeerConnection?.();
-      if (pc) {
-        const report = await pc.getStats();
-        result.publisher = {
-          streamId: publisher.stream.streamId,
-          ice: pc.iceConnectionState,
-          video: counters(report, 'outbound-rtp', 'video', ['packetsSent', 'bytesSent', 'framesEncoded']),
-          audio: counters(report, 'outbound-rtp', 'audio', ['packetsSent', 'bytesSent']),
-        };
-      }
-      return result;
+      return mediaStats(subscribers, publisher);
     },
   };
 })();

@@ -1,0 +1,76 @@
+// What the openvidu-browser participant pages (openvidu.js for 2.32,
+// openvidu-2.13.js for 2.13) share: the event log the harness polls, how a
+// rejection becomes a readable Error, and the getStats() summary of the
+// page's subscribers and publisher. Loaded before the page's own script.
+'use strict';
+
+window.participantCommon = (() => {
+  /** Everything that happened, oldest first: {at (s since load), source, event, ...data}. */
+  function eventLog() {
+    const started = performance.now();
+    const log = [];
+    const record = (source, event, data = {}) => {
+      log.push({ at: Number(((performance.now() - started) / 1000).toFixed(3)), source, event, ...data });
+    };
+    return { log, record };
+  }
+
+  /** An Error whose message says what openvidu-browser rejected with (OpenViduError, JSON-RPC error, Error). */
+  function describe(error) {
+    if (error instanceof Error && !error.name?.startsWith('OPENVIDU')) return error;
+    if (error && typeof error === 'object') {
+      if ('code' in error) return new Error(`JSON-RPC error ${error.code}: ${error.message}${error.data ? ` ${JSON.stringify(error.data)}` : ''}`);
+      if (error.name || error.message) return new Error(`${error.name}: ${error.message}`);
+    }
+    return new Error(`rejected with ${JSON.stringify(error)}`);
+  }
+
+  const connectionOf = (stream) => stream?.connection?.connectionId;
+
+  /** `fields` of the getStats() entry of `type` and `kind` (null when there is none). */
+  function counters(report, type, kind, fields) {
+    let found = null;
+    report.forEach((stat) => {
+      if (stat.type === type && stat.kind === kind) {
+        found = {};
+        for (const field of fields) found[field] = stat[field] ?? 0;
+      }
+    });
+    return found;
+  }
+
+  /**
+   * Per subscribed stream (`subscribers`: streamId → Subscriber): the inbound-rtp counters of its
+   * RTCPeerConnection (video framesDecoded, audio bytesReceived, ...), and `publisher`'s outbound ones.
+   */
+  async function mediaStats(subscribers, publisher) {
+    const result = { subscribers: {}, publisher: null };
+    for (const [streamId, subscriber] of subscribers) {
+      const pc = subscriber.stream.getRTCPeerConnection?.();
+      if (!pc) {
+        result.subscribers[streamId] = { connectionId: connectionOf(subscriber.stream), pc: null };
+        continue;
+      }
+      const report = await pc.getStats();
+      result.subscribers[streamId] = {
+        connectionId: connectionOf(subscriber.stream),
+        ice: pc.iceConnectionState,
+        video: counters(report, 'inbound-rtp', 'video', ['packetsReceived', 'bytesReceived', 'framesDecoded', 'frameWidth', 'frameHeight']),
+        audio: counters(report, 'inbound-rtp', 'audio', ['packetsReceived', 'bytesReceived']),
+      };
+    }
+    const pc = publisher?.stream?.getRTCPeerConnection?.();
+    if (pc) {
+      const report = await pc.getStats();
+      result.publisher = {
+        streamId: publisher.stream.streamId,
+        ice: pc.iceConnectionState,
+        video: counters(report, 'outbound-rtp', 'video', ['packetsSent', 'bytesSent', 'framesEncoded']),
+        audio: counters(report, 'outbound-rtp', 'audio', ['packetsSent', 'bytesSent']),
+      };
+    }
+    return result;
+  }
+
+  return { eventLog, describe, connectionOf, mediaStats };
+})();
