@@ -26,10 +26,9 @@ pub async fn run_session_garbage_collector(state: AppState) {
 pub fn sweep(state: &AppState, threshold_ms: u64) -> Vec<String> {
     let mut sessions = state.sessions();
     let idle = sessions.idle_sessions(now_ms(), threshold_ms);
-    for id in &idle {
-        if sessions.remove_session(id).is_ok() {
-            tracing::info!(session = %id, threshold_s = threshold_ms / 1000, "closing unused session (garbage collector)");
-        }
+    let closed = sessions.remove_sessions(&idle);
+    for id in &closed {
+        tracing::info!(session = %id, threshold_s = threshold_ms / 1000, "closing unused session (garbage collector)");
     }
-    idle
+    closed
 }

@@ -156,10 +156,8 @@ fn retire(generation: Generation) {
     state.cluster().close_all();
     let mut sessions = state.sessions();
     let ids: Vec<String> = sessions.sessions().map(|session| session.id.clone()).collect();
-    for id in ids {
-        if sessions.remove_session(&id).is_ok() {
-            tracing::info!(session = %id, reason = "openviduServerStopped", "session closed");
-        }
+    for id in sessions.remove_sessions(&ids) {
+        tracing::info!(session = %id, reason = "openviduServerStopped", "session closed");
     }
 }
 

@@ -87,6 +87,22 @@ impl SessionStore {
         self.sessions.shift_remove(id).ok_or(StoreError::SessionNotFound)
     }
 
+    /// Removes the sessions named in `ids` in one pass, keeping the others in order;
+    /// returns the ids removed. One `remove_session` per id would shift the entries
+    /// behind each removal: quadratic when a sweep or a stop closes thousands.
+    pub fn remove_sessions(&mut self, ids: &[String]) -> Vec<String> {
+        let doomed: std::collections::HashSet<&str> = ids.iter().map(String::as_str).collect();
+        let mut removed = Vec::new();
+        self.sessions.retain(|id, _| {
+            let keep = !doomed.contains(id.as_str());
+            if !keep {
+                removed.push(id.clone());
+            }
+            keep
+        });
+        removed
+    }
+
     /// Creates a pending WebRTC connection with a fresh single-use token whose
     /// URL starts with `token_prefix` (`ws(s)://public-host[:port]`).
     pub fn create_connection(
@@ -365,6 +381,18 @@ mod tests {
             StoreError::UnknownSignalTarget(1)
         );
         assert_eq!(store.signal_targets("nope", &[]).unwrap_err(), StoreError::SessionNotFound);
+    }
+
+    #[test]
+    fn removing_many_sessions_keeps_the_others_in_order() {
+        let mut store = store();
+        for id in ["a", "b", "c", "d"] {
+            store.create_session(session_props(json!({"customSessionId": id})), 1_000).unwrap();
+        }
+        let removed = store.remove_sessions(&["c".to_string(), "a".to_string(), "zz".to_string()]);
+        assert_eq!(removed, ["a", "c"]);
+        let left: Vec<&str> = store.sessions().map(|s| s.id.as_str()).collect();
+        assert_eq!(left, ["b", "d"]);
     }
 
     #[test]
