@@ -318,7 +318,7 @@ it('both publish camera and microphone; each decodes the other (streamCreated, f
     });
   }
 
-  // ?webRtcStats=true: each endpoint's name, SDPs, the candidates both sides trickled and the selected pair.
+  // ?webRtcStats=true: each endpoint's name, SDPs, the candidates both sides trickled, the selected pair and its events.
   const listed = await plenum.request('GET', `/openvidu/api/sessions/${session.sessionId}/connection?webRtcStats=true`);
   assert.equal(listed.status, 200);
   for (const page of [alice, bob]) {
@@ -343,6 +343,18 @@ it('both publish camera and microphone; each decodes the other (streamCreated, f
         endpoint.serverIceCandidates.some((c) => c.candidate === endpoint.localCandidate),
         `${where}: the selected local candidate is one the node trickled`,
       );
+      // The node's media events, as OpenVidu's KmsEvent: {eventType, timestamp, msSinceEndpointCreation, endpoint}.
+      const isPublisher = connection.publishers.includes(endpoint);
+      const flow = isPublisher ? 'MediaFlowInStateChanged' : 'MediaFlowOutStateChanged';
+      const types = endpoint.events.map((e) => e.eventType);
+      for (const expected of ['IceGatheringDone', 'NewCandidatePairSelected', flow]) {
+        assert.ok(types.includes(expected), `${where}: events include ${expected}: ${types.join(', ')}`);
+      }
+      for (const event of endpoint.events) {
+        assert.deepEqual(Object.keys(event).sort(), ['endpoint', 'eventType', 'msSinceEndpointCreation', 'timestamp'], `${where}: ${JSON.stringify(event)}`);
+        assert.ok(event.msSinceEndpointCreation >= 0 && event.timestamp > 1.6e12, `${where}: ${JSON.stringify(event)}`);
+        assert.equal(event.endpoint, isPublisher ? endpoint.streamId : `${page.connectionId}_${endpoint.streamId}`);
+      }
     }
   }
 });

@@ -82,10 +82,9 @@ pub struct EndpointStats {
     pub webrtc_endpoint_name: String,
     pub remote_sdp: String,
     pub local_sdp: String,
-    /// `clientIceCandidates`, `serverIceCandidates`, `localCandidate`, `remoteCandidate`.
+    /// `clientIceCandidates`, `serverIceCandidates`, `localCandidate`, `remoteCandidate`, `events`.
     #[serde(flatten)]
-    pub ice: crate::session::ice::SharedIce,
-    pub events: Vec<Value>,
+    pub activity: crate::session::activity::SharedActivity,
 }
 
 /// The exact key set of OpenVidu 2.32's Connection object (`DEFAULT_JSON_PENDING_CONNECTION`).

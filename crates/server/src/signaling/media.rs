@@ -12,7 +12,8 @@ use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 
 use super::hub::Hub;
-use crate::session::ice::{SharedIce, candidate_json};
+use crate::clock::now_ms;
+use crate::session::activity::{SharedActivity, candidate_json, event_json};
 
 /// Why a media step failed, for the client's error message.
 pub type MediaResult<T> = Result<T, String>;
@@ -53,14 +54,31 @@ enum Link<'a> {
     From(&'a str),
 }
 
-/// Who an endpoint belongs to, and what its ICE did.
+/// The node events recorded for `?webRtcStats=true`: ICE candidates and the selected
+/// pair into their own lists, the others (as OpenVidu collects them) into `events`.
+const WATCHED_EVENTS: [&str; 9] = [
+    "IceCandidateFound",
+    "NewCandidatePairSelected",
+    "IceGatheringDone",
+    "IceComponentStateChanged",
+    "MediaFlowInStateChanged",
+    "MediaFlowOutStateChanged",
+    "ConnectionStateChanged",
+    "MediaStateChanged",
+    "Error",
+];
+
+/// Who an endpoint belongs to, and what happened on it.
 #[derive(Debug, Clone)]
 struct EndpointOwner {
     /// The participant its candidates are relayed to.
     connection: String,
     /// Its `endpointName` in signaling: the publisher's connection id.
     endpoint_name: String,
-    ice: SharedIce,
+    /// Its name in media events: the stream id, or `<subscriber>_<stream id>`.
+    label: String,
+    created_at: u64,
+    activity: SharedActivity,
 }
 
 type Owners = Arc<Mutex<HashMap<String, EndpointOwner>>>;
@@ -69,26 +87,28 @@ fn lock(owners: &Owners) -> MutexGuard<'_, HashMap<String, EndpointOwner>> {
     owners.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// A negotiated endpoint: its id, the SDP answer, and its ICE record.
+/// A negotiated endpoint: its id, the SDP answer, and its activity record.
 #[derive(Debug, Clone)]
 pub struct Negotiated {
     pub endpoint: String,
     pub answer: String,
-    pub ice: SharedIce,
+    pub activity: SharedActivity,
 }
 
 /// One WebRtcEndpoint to set up for an offer, as OpenVidu does for publishers and subscribers.
 struct Negotiation<'a> {
     /// `(owner connection, endpointName)` for relaying its ICE candidates.
     owner: (String, String),
+    /// The endpoint's name in its media events.
+    label: String,
     offer: &'a str,
     properties: [(&'static str, &'static str, i64); 2],
     link: Link<'a>,
 }
 
-/// Creates the endpoint, sets its bandwidths, subscribes to its candidates and
-/// selected pair, processes the offer, links it and starts gathering. On failure
-/// the endpoint is released and forgotten.
+/// Creates the endpoint, sets its bandwidths, subscribes to its [`WATCHED_EVENTS`]
+/// (at once: one round trip), processes the offer, links it and starts gathering.
+/// On failure the endpoint is released and forgotten.
 async fn negotiate(
     client: &KurentoClient,
     pipeline: &str,
@@ -99,16 +119,22 @@ async fn negotiate(
         .create("WebRtcEndpoint", json!({"mediaPipeline": pipeline}))
         .await
         .map_err(failed("creating the endpoint"))?;
-    let ice = SharedIce::default();
+    let activity = SharedActivity::default();
     let (connection, endpoint_name) = plan.owner;
-    lock(owners).insert(endpoint.clone(), EndpointOwner { connection, endpoint_name, ice: ice.clone() });
+    let owner = EndpointOwner {
+        connection,
+        endpoint_name,
+        label: plan.label,
+        created_at: now_ms(),
+        activity: activity.clone(),
+    };
+    lock(owners).insert(endpoint.clone(), owner);
     let setup = async {
         for (setter, parameter, kbps) in plan.properties {
             client.invoke(&endpoint, setter, json!({ parameter: kbps })).await.map_err(failed(setter))?;
         }
-        for event in ["IceCandidateFound", "NewCandidatePairSelected"] {
-            client.subscribe(&endpoint, event).await.map_err(failed("subscribing to ICE events"))?;
-        }
+        let subscriptions = WATCHED_EVENTS.map(|event| client.subscribe(&endpoint, event));
+        futures_util::future::try_join_all(subscriptions).await.map_err(failed("subscribing to its events"))?;
         let answer = client
             .invoke(&endpoint, "processOffer", json!({"offer": plan.offer}))
             .await
@@ -122,7 +148,7 @@ async fn negotiate(
         Ok::<_, String>(answer.as_str().unwrap_or_default().to_string())
     };
     match setup.await {
-        Ok(answer) => Ok(Negotiated { endpoint, answer, ice }),
+        Ok(answer) => Ok(Negotiated { endpoint, answer, activity }),
         Err(error) => {
             lock(owners).remove(&endpoint);
             let _ = client.release(&endpoint).await;
@@ -137,7 +163,7 @@ pub struct Published {
     pub endpoint: String,
     pub passthrough: String,
     pub answer: String,
-    pub ice: SharedIce,
+    pub activity: SharedActivity,
 }
 
 struct SessionMedia {
@@ -178,7 +204,7 @@ impl Media {
         }
         let pipeline = client.create("MediaPipeline", json!({})).await.map_err(failed("creating the pipeline"))?;
         let owners: Owners = Arc::default();
-        let relay = tokio::spawn(relay_ice_events(client.clone(), session.to_string(), owners.clone(), hub));
+        let relay = tokio::spawn(relay_endpoint_events(client.clone(), session.to_string(), owners.clone(), hub));
         let mut sessions = self.sessions();
         if let Some(existing) = sessions.get(session) {
             // Another request created one meanwhile: keep the first.
@@ -221,18 +247,19 @@ impl Media {
             .map_err(failed("creating the PassThrough"))?;
         let plan = Negotiation {
             owner: (connection.into(), connection.into()),
+            label: stream_id.into(),
             offer,
             properties: bandwidth.publisher_properties(),
             link: Link::Into(&passthrough),
         };
-        let Negotiated { endpoint, answer, ice } = match negotiate(&client, &pipeline, &owners, plan).await {
+        let Negotiated { endpoint, answer, activity } = match negotiate(&client, &pipeline, &owners, plan).await {
             Ok(done) => done,
             Err(error) => {
                 release_later(client, vec![passthrough]);
                 return Err(error);
             }
         };
-        let published = Published { stream_id: stream_id.into(), endpoint, passthrough, answer, ice };
+        let published = Published { stream_id: stream_id.into(), endpoint, passthrough, answer, activity };
         if let Some(media) = self.sessions().get_mut(session) {
             media.publishers.insert(connection.to_string(), published.clone());
         }
@@ -248,14 +275,22 @@ impl Media {
         offer: &str,
         bandwidth: Bandwidth,
     ) -> MediaResult<Negotiated> {
-        let (client, pipeline, owners, passthrough) = {
+        let (client, pipeline, owners, passthrough, stream_id) = {
             let sessions = self.sessions();
             let media = sessions.get(session).ok_or("the session has no media yet")?;
             let published = media.publishers.get(connection).ok_or("this participant is not publishing")?;
-            (media.client.clone(), media.pipeline.clone(), media.owners.clone(), published.passthrough.clone())
+            let passthrough = published.passthrough.clone();
+            (
+                media.client.clone(),
+                media.pipeline.clone(),
+                media.owners.clone(),
+                passthrough,
+                published.stream_id.clone(),
+            )
         };
         let plan = Negotiation {
             owner: (connection.into(), connection.into()),
+            label: stream_id,
             offer,
             properties: bandwidth.publisher_properties(),
             link: Link::Into(&passthrough),
@@ -264,7 +299,7 @@ impl Media {
         let old = self.sessions().get_mut(session).and_then(|media| {
             let published = media.publishers.get_mut(connection)?;
             published.answer = negotiated.answer.clone();
-            published.ice = negotiated.ice.clone();
+            published.activity = negotiated.activity.clone();
             Some(std::mem::replace(&mut published.endpoint, negotiated.endpoint.clone()))
         });
         if let Some(old) = old {
@@ -284,14 +319,21 @@ impl Media {
         offer: &str,
         bandwidth: Bandwidth,
     ) -> MediaResult<Negotiated> {
-        let (client, pipeline, owners, passthrough) = {
+        let (client, pipeline, owners, passthrough, stream_id) = {
             let sessions = self.sessions();
             let media = sessions.get(session).ok_or("the session has no media yet")?;
             let source = media.publishers.get(publisher).ok_or("that stream is not published")?;
-            (media.client.clone(), media.pipeline.clone(), media.owners.clone(), source.passthrough.clone())
+            (
+                media.client.clone(),
+                media.pipeline.clone(),
+                media.owners.clone(),
+                source.passthrough.clone(),
+                source.stream_id.clone(),
+            )
         };
         let plan = Negotiation {
             owner: (subscriber.into(), publisher.into()),
+            label: format!("{subscriber}_{stream_id}"),
             offer,
             properties: bandwidth.subscriber_properties(),
             link: Link::From(&passthrough),
@@ -333,7 +375,7 @@ impl Media {
             .await
             .map_err(failed("addIceCandidate"))?;
         if let Some(owner) = lock(&owners).get(&endpoint) {
-            owner.ice.lock().client_ice_candidates.push(shown);
+            owner.activity.lock().client_ice_candidates.push(shown);
         }
         Ok(())
     }
@@ -416,43 +458,53 @@ fn release_later(client: Arc<KurentoClient>, objects: Vec<String>) -> Option<Joi
 }
 
 /// Relays `IceCandidateFound` of the session's endpoints to their owners as
-/// `iceCandidate`, and records the candidates and selected pairs for the REST views.
-async fn relay_ice_events(client: Arc<KurentoClient>, session: String, owners: Owners, hub: Arc<Hub>) {
+/// `iceCandidate`, and records candidates, selected pairs and media events for the
+/// REST views.
+async fn relay_endpoint_events(client: Arc<KurentoClient>, session: String, owners: Owners, hub: Arc<Hub>) {
     let mut events = client.events();
     loop {
         let event = match events.recv().await {
             Ok(event) => event,
             Err(tokio::sync::broadcast::error::RecvError::Lagged(missed)) => {
-                tracing::warn!(%session, missed, "ICE events were missed");
+                tracing::warn!(%session, missed, "media events were missed");
                 continue;
             }
             Err(_) => return,
         };
-        if event.kind != "IceCandidateFound" && event.kind != "NewCandidatePairSelected" {
+        if !WATCHED_EVENTS.contains(&event.kind.as_str()) {
             continue;
         }
         let Some(owner) = lock(&owners).get(&event.object).cloned() else { continue };
-        if event.kind == "NewCandidatePairSelected" {
-            let pair = &event.data["candidatePair"];
-            let text = |key: &str| pair[key].as_str().unwrap_or_default().to_string();
-            let mut ice = owner.ice.lock();
-            ice.local_candidate = text("localCandidate");
-            ice.remote_candidate = text("remoteCandidate");
-            continue;
+        match event.kind.as_str() {
+            "IceCandidateFound" => {
+                let candidate = &event.data["candidate"];
+                owner.activity.lock().server_ice_candidates.push(candidate_json(
+                    &candidate["candidate"],
+                    &candidate["sdpMid"],
+                    &candidate["sdpMLineIndex"],
+                ));
+                let params = json!({
+                    "senderConnectionId": owner.endpoint_name,
+                    "endpointName": owner.endpoint_name,
+                    "candidate": candidate["candidate"],
+                    "sdpMid": candidate["sdpMid"],
+                    "sdpMLineIndex": candidate["sdpMLineIndex"],
+                });
+                hub.notify(&session, Some(std::slice::from_ref(&owner.connection)), "iceCandidate", &params);
+            }
+            "NewCandidatePairSelected" => {
+                let pair = &event.data["candidatePair"];
+                let text = |key: &str| pair[key].as_str().unwrap_or_default().to_string();
+                let mut activity = owner.activity.lock();
+                activity.local_candidate = text("localCandidate");
+                activity.remote_candidate = text("remoteCandidate");
+                activity.record_event(event_json(&event.kind, now_ms(), owner.created_at, &owner.label, None));
+            }
+            kind => {
+                let error = (kind == "Error").then(|| (&event.data["errorCode"], &event.data["description"]));
+                let recorded = event_json(kind, now_ms(), owner.created_at, &owner.label, error);
+                owner.activity.lock().record_event(recorded);
+            }
         }
-        let candidate = &event.data["candidate"];
-        owner.ice.lock().server_ice_candidates.push(candidate_json(
-            &candidate["candidate"],
-            &candidate["sdpMid"],
-            &candidate["sdpMLineIndex"],
-        ));
-        let params = json!({
-            "senderConnectionId": owner.endpoint_name,
-            "endpointName": owner.endpoint_name,
-            "candidate": candidate["candidate"],
-            "sdpMid": candidate["sdpMid"],
-            "sdpMLineIndex": candidate["sdpMLineIndex"],
-        });
-        hub.notify(&session, Some(std::slice::from_ref(&owner.connection)), "iceCandidate", &params);
     }
 }

@@ -129,8 +129,7 @@ pub async fn publish(
             webrtc_endpoint_name: published.endpoint.clone(),
             remote_sdp: offer,
             local_sdp: published.answer.clone(),
-            ice: published.ice.clone(),
-            ..EndpointStats::default()
+            activity: published.activity.clone(),
         },
     };
     let stream = stream_json(&publisher);
@@ -153,8 +152,7 @@ fn endpoint_stats(offer: String, negotiated: Negotiated) -> EndpointStats {
         webrtc_endpoint_name: negotiated.endpoint,
         remote_sdp: offer,
         local_sdp: negotiated.answer,
-        ice: negotiated.ice,
-        ..EndpointStats::default()
+        activity: negotiated.activity,
     }
 }
 
