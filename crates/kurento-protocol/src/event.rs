@@ -2,6 +2,23 @@
 
 use serde_json::{Map, Value, json};
 
+/// The listeners OpenVidu adds to every WebRtcEndpoint (besides `IceCandidateFound`,
+/// which it subscribes to separately to relay candidates): what Plenum's master and
+/// the load generator's Kurento driver subscribe to, as OpenVidu does.
+pub const OPENVIDU_ENDPOINT_EVENTS: [&str; 11] = [
+    "IceGatheringDone",
+    "NewCandidatePairSelected",
+    "IceComponentStateChanged",
+    "DataChannelOpened",
+    "DataChannelClosed",
+    "ConnectionStateChanged",
+    "MediaStateChanged",
+    "MediaFlowInStateChanged",
+    "MediaFlowOutStateChanged",
+    "Error",
+    "MediaTranscodingStateChanged",
+];
+
 /// An event raised by a media object.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {

@@ -14,26 +14,12 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
+use kurento_protocol::event::OPENVIDU_ENDPOINT_EVENTS;
 use kurento_protocol::{ClientError, ClientOptions, Event, KurentoClient};
 use serde_json::{Value, json};
 use tokio::sync::{broadcast, mpsc};
 
 use crate::signaling::{IceCandidate, Negotiated, PeerId, RoomId, Signaling, SignalingError, SignalingResult};
-
-/// The listeners OpenVidu adds to every WebRtcEndpoint (before `IceCandidateFound`).
-pub const ENDPOINT_EVENTS: [&str; 11] = [
-    "IceGatheringDone",
-    "NewCandidatePairSelected",
-    "IceComponentStateChanged",
-    "DataChannelOpened",
-    "DataChannelClosed",
-    "ConnectionStateChanged",
-    "MediaStateChanged",
-    "MediaFlowInStateChanged",
-    "MediaFlowOutStateChanged",
-    "Error",
-    "MediaTranscodingStateChanged",
-];
 
 /// OpenVidu's default bandwidth limits (kbps): publishers' receive side, subscribers' send side.
 const MAX_VIDEO_BANDWIDTH: u64 = 1000;
@@ -94,7 +80,7 @@ impl KurentoSignaling {
             params.insert(property, json!(value));
             self.client.invoke(&endpoint, &operation, Value::Object(params)).await.map_err(error(&operation))?;
         }
-        for event in ENDPOINT_EVENTS {
+        for event in OPENVIDU_ENDPOINT_EVENTS {
             self.client.subscribe(&endpoint, event).await.map_err(error("subscribe"))?;
         }
         Ok((endpoint, receiver))

@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use kurento_protocol::client::KurentoClient;
+use kurento_protocol::event::OPENVIDU_ENDPOINT_EVENTS;
 use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 
@@ -54,19 +55,9 @@ enum Link<'a> {
     From(&'a str),
 }
 
-/// The node events recorded for `?webRtcStats=true`: ICE candidates and the selected
-/// pair into their own lists, the others (as OpenVidu collects them) into `events`.
-const WATCHED_EVENTS: [&str; 9] = [
-    "IceCandidateFound",
-    "NewCandidatePairSelected",
-    "IceGatheringDone",
-    "IceComponentStateChanged",
-    "MediaFlowInStateChanged",
-    "MediaFlowOutStateChanged",
-    "ConnectionStateChanged",
-    "MediaStateChanged",
-    "Error",
-];
+/// Relayed to the endpoint's owner and listed in `serverIceCandidates`; the other
+/// events OpenVidu listens to ([`OPENVIDU_ENDPOINT_EVENTS`]) are recorded for `?webRtcStats=true`.
+const CANDIDATE_EVENT: &str = "IceCandidateFound";
 
 /// Who an endpoint belongs to, and what happened on it.
 #[derive(Debug, Clone)]
@@ -106,8 +97,9 @@ struct Negotiation<'a> {
     link: Link<'a>,
 }
 
-/// Creates the endpoint, sets its bandwidths, subscribes to its [`WATCHED_EVENTS`]
-/// (at once: one round trip), processes the offer, links it and starts gathering.
+/// Creates the endpoint, sets its bandwidths, subscribes to its candidates and to
+/// OpenVidu's other endpoint events (at once: one round trip), processes the offer,
+/// links it and starts gathering.
 /// On failure the endpoint is released and forgotten.
 async fn negotiate(
     client: &KurentoClient,
@@ -133,7 +125,8 @@ async fn negotiate(
         for (setter, parameter, kbps) in plan.properties {
             client.invoke(&endpoint, setter, json!({ parameter: kbps })).await.map_err(failed(setter))?;
         }
-        let subscriptions = WATCHED_EVENTS.map(|event| client.subscribe(&endpoint, event));
+        let events = std::iter::once(CANDIDATE_EVENT).chain(OPENVIDU_ENDPOINT_EVENTS);
+        let subscriptions = events.map(|event| client.subscribe(&endpoint, event));
         futures_util::future::try_join_all(subscriptions).await.map_err(failed("subscribing to its events"))?;
         let answer = client
             .invoke(&endpoint, "processOffer", json!({"offer": plan.offer}))
@@ -157,13 +150,21 @@ async fn negotiate(
     }
 }
 
+/// A publisher's media objects: its endpoint feeds its PassThrough, which feeds its subscriptions.
 #[derive(Debug, Clone)]
-pub struct Published {
-    pub stream_id: String,
-    pub endpoint: String,
-    pub passthrough: String,
-    pub answer: String,
-    pub activity: SharedActivity,
+struct Published {
+    stream_id: String,
+    passthrough: String,
+    endpoint: Negotiated,
+}
+
+/// What a new endpoint on a publisher's PassThrough needs (see [`Media::source`]).
+struct Source {
+    client: Arc<KurentoClient>,
+    pipeline: String,
+    owners: Owners,
+    passthrough: String,
+    stream_id: String,
 }
 
 struct SessionMedia {
@@ -239,7 +240,7 @@ impl Media {
         bandwidth: Bandwidth,
         client: Arc<KurentoClient>,
         hub: Arc<Hub>,
-    ) -> MediaResult<Published> {
+    ) -> MediaResult<Negotiated> {
         let (client, pipeline, owners) = self.pipeline(session, client, hub).await?;
         let passthrough = client
             .create("PassThrough", json!({"mediaPipeline": pipeline}))
@@ -252,18 +253,32 @@ impl Media {
             properties: bandwidth.publisher_properties(),
             link: Link::Into(&passthrough),
         };
-        let Negotiated { endpoint, answer, activity } = match negotiate(&client, &pipeline, &owners, plan).await {
+        let endpoint = match negotiate(&client, &pipeline, &owners, plan).await {
             Ok(done) => done,
             Err(error) => {
                 release_later(client, vec![passthrough]);
                 return Err(error);
             }
         };
-        let published = Published { stream_id: stream_id.into(), endpoint, passthrough, answer, activity };
+        let published = Published { stream_id: stream_id.into(), passthrough, endpoint: endpoint.clone() };
         if let Some(media) = self.sessions().get_mut(session) {
-            media.publishers.insert(connection.to_string(), published.clone());
+            media.publishers.insert(connection.to_string(), published);
         }
-        Ok(published)
+        Ok(endpoint)
+    }
+
+    /// The session's node objects around `publisher`'s PassThrough; `missing` says why not.
+    fn source(&self, session: &str, publisher: &str, missing: &'static str) -> MediaResult<Source> {
+        let sessions = self.sessions();
+        let media = sessions.get(session).ok_or("the session has no media yet")?;
+        let published = media.publishers.get(publisher).ok_or(missing)?;
+        Ok(Source {
+            client: media.client.clone(),
+            pipeline: media.pipeline.clone(),
+            owners: media.owners.clone(),
+            passthrough: published.passthrough.clone(),
+            stream_id: published.stream_id.clone(),
+        })
     }
 
     /// `reconnectStream` by the publisher: a new endpoint (new offer) feeding the same
@@ -275,19 +290,8 @@ impl Media {
         offer: &str,
         bandwidth: Bandwidth,
     ) -> MediaResult<Negotiated> {
-        let (client, pipeline, owners, passthrough, stream_id) = {
-            let sessions = self.sessions();
-            let media = sessions.get(session).ok_or("the session has no media yet")?;
-            let published = media.publishers.get(connection).ok_or("this participant is not publishing")?;
-            let passthrough = published.passthrough.clone();
-            (
-                media.client.clone(),
-                media.pipeline.clone(),
-                media.owners.clone(),
-                passthrough,
-                published.stream_id.clone(),
-            )
-        };
+        let Source { client, pipeline, owners, passthrough, stream_id } =
+            self.source(session, connection, "this participant is not publishing")?;
         let plan = Negotiation {
             owner: (connection.into(), connection.into()),
             label: stream_id,
@@ -298,9 +302,7 @@ impl Media {
         let negotiated = negotiate(&client, &pipeline, &owners, plan).await?;
         let old = self.sessions().get_mut(session).and_then(|media| {
             let published = media.publishers.get_mut(connection)?;
-            published.answer = negotiated.answer.clone();
-            published.activity = negotiated.activity.clone();
-            Some(std::mem::replace(&mut published.endpoint, negotiated.endpoint.clone()))
+            Some(std::mem::replace(&mut published.endpoint, negotiated.clone()).endpoint)
         });
         if let Some(old) = old {
             lock(&owners).remove(&old);
@@ -319,18 +321,8 @@ impl Media {
         offer: &str,
         bandwidth: Bandwidth,
     ) -> MediaResult<Negotiated> {
-        let (client, pipeline, owners, passthrough, stream_id) = {
-            let sessions = self.sessions();
-            let media = sessions.get(session).ok_or("the session has no media yet")?;
-            let source = media.publishers.get(publisher).ok_or("that stream is not published")?;
-            (
-                media.client.clone(),
-                media.pipeline.clone(),
-                media.owners.clone(),
-                source.passthrough.clone(),
-                source.stream_id.clone(),
-            )
-        };
+        let Source { client, pipeline, owners, passthrough, stream_id } =
+            self.source(session, publisher, "that stream is not published")?;
         let plan = Negotiation {
             owner: (subscriber.into(), publisher.into()),
             label: format!("{subscriber}_{stream_id}"),
@@ -362,7 +354,7 @@ impl Media {
             let sessions = self.sessions();
             let media = sessions.get(session).ok_or("the session has no media yet")?;
             let endpoint = if endpoint_name == caller {
-                media.publishers.get(caller).map(|p| p.endpoint.clone())
+                media.publishers.get(caller).map(|p| p.endpoint.endpoint.clone())
             } else {
                 media.subscriptions.get(&(caller.to_string(), endpoint_name.to_string())).cloned()
             };
@@ -387,7 +379,7 @@ impl Media {
         let mut released = Vec::new();
         let mut subscribers = Vec::new();
         if let Some(published) = media.publishers.remove(publisher) {
-            released.push(published.endpoint);
+            released.push(published.endpoint.endpoint);
             released.push(published.passthrough);
         }
         media.subscriptions.retain(|(subscriber, source), endpoint| {
@@ -471,12 +463,12 @@ async fn relay_endpoint_events(client: Arc<KurentoClient>, session: String, owne
             }
             Err(_) => return,
         };
-        if !WATCHED_EVENTS.contains(&event.kind.as_str()) {
+        if event.kind != CANDIDATE_EVENT && !OPENVIDU_ENDPOINT_EVENTS.contains(&event.kind.as_str()) {
             continue;
         }
         let Some(owner) = lock(&owners).get(&event.object).cloned() else { continue };
         match event.kind.as_str() {
-            "IceCandidateFound" => {
+            CANDIDATE_EVENT => {
                 let candidate = &event.data["candidate"];
                 owner.activity.lock().server_ice_candidates.push(candidate_json(
                     &candidate["candidate"],

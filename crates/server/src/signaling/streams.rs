@@ -115,22 +115,18 @@ pub async fn publish(
         .ok_or_else(|| error(Code::RoomCannotBeCreated, "The session's media node is not reachable", Some(rpc)))?;
     let id = stream_id(type_of_video.as_deref(), has_video, connection);
     let bandwidth = bandwidth(state, session, connection);
-    let published = state
+    let negotiated = state
         .media()
         .publish(session, connection, &id, &offer, bandwidth, client, state.signaling_arc())
         .await
         .map_err(|e| error(Code::Generic, e, Some(rpc)))?;
+    let answer = negotiated.answer.clone();
     let created_at = now_ms();
     let publisher = Publisher {
         stream_id: id.clone(),
         created_at,
         media_options: options,
-        endpoint: EndpointStats {
-            webrtc_endpoint_name: published.endpoint.clone(),
-            remote_sdp: offer,
-            local_sdp: published.answer.clone(),
-            activity: published.activity.clone(),
-        },
+        endpoint: endpoint_stats(offer, negotiated),
     };
     let stream = stream_json(&publisher);
     if let Some(participant) = state.sessions().participant_mut(session, connection) {
@@ -143,7 +139,7 @@ pub async fn publish(
         &json!({"id": connection, "streams": [stream]}),
     );
     tracing::info!(%session, %connection, stream = %id, "stream published");
-    Ok(json!({"sdpAnswer": published.answer, "id": id, "createdAt": created_at}))
+    Ok(json!({"sdpAnswer": answer, "id": id, "createdAt": created_at}))
 }
 
 /// The `?webRtcStats=true` details of a negotiated endpoint.
