@@ -26,16 +26,11 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH="$ROOT/bench"
 cd "$ROOT"
 
+BENCH_NAME=cluster.sh
+source "$ROOT/bench/lib/common.sh"
 # The exact command, with the settings that were given in the environment.
-COMMAND=""
-for var in NODES SESSIONS DECISIONS REPEATS REQUESTS PLACEMENT_TARGET_US SKIP_BUILD; do
-    if printenv "$var" >/dev/null; then COMMAND+="$var=$(printf '%q' "$(printenv "$var")") "; fi
-done
-COMMAND+="bench/cluster.sh"
+COMMAND=$(bench_command bench/cluster.sh NODES SESSIONS DECISIONS REPEATS REQUESTS PLACEMENT_TARGET_US SKIP_BUILD)
 for arg in "$@"; do COMMAND+=" $(printf '%q' "$arg")"; done
-
-log() { printf '[cluster.sh] %s\n' "$*" >&2; }
-die() { printf '[cluster.sh] ERROR: %s\n' "$*" >&2; exit 1; }
 
 # ---------------------------------------------------------------- cleanup
 # Every process this script starts is in PIDS and is stopped on exit, error or Ctrl-C.

@@ -40,34 +40,22 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RESULTS="$ROOT/bench/results/join.md"
 cd "$ROOT"
 
-COMMAND=""
-for var in RUNS WARMUP PARTICIPANTS IDLE_SESSIONS CONCURRENCY SETTLE FIRST_FRAME_TARGET_MS IDLE_TARGET_KIB SKIP_BUILD CHROMIUM_BIN; do
-    if printenv "$var" >/dev/null; then COMMAND+="$var=$(printf '%q' "$(printenv "$var")") "; fi
-done
-COMMAND+="bench/join.sh"
-
-log() { printf '[join.sh] %s\n' "$*" >&2; }
-die() { printf '[join.sh] ERROR: %s\n' "$*" >&2; exit 1; }
+BENCH_NAME=join.sh
+source "$ROOT/bench/lib/common.sh"
+COMMAND=$(bench_command bench/join.sh RUNS WARMUP PARTICIPANTS IDLE_SESSIONS CONCURRENCY SETTLE \
+    FIRST_FRAME_TARGET_MS IDLE_TARGET_KIB SKIP_BUILD CHROMIUM_BIN)
 
 # ---------------------------------------------------------------- cleanup
 MASTER_PID=""
 CHILD_PID=""
 WORK=""
-stop_pid() { # PID: TERM, then KILL after 10 s
-    local pid=$1
-    [[ -n "$pid" ]] || return 0
-    kill -TERM "$pid" 2>/dev/null || return 0
-    for _ in $(seq 100); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
 cleanup() {
     local status=$?
     # A second Ctrl-C (or a signal sent to the whole process group as well) must not cut the cleanup short.
     trap - EXIT
     trap '' INT TERM
-    stop_pid "$CHILD_PID"
-    stop_pid "$MASTER_PID"
+    stop_pid "$CHILD_PID" 10
+    stop_pid "$MASTER_PID" 10
     if [[ -n "$WORK" && -d "$WORK" ]]; then rm -rf "$WORK"; fi
     exit "$status"
 }
@@ -76,12 +64,6 @@ trap 'log "interrupted"; exit 130' INT
 trap 'log "terminated"; exit 143' TERM
 
 # ---------------------------------------------------------------- tools
-as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
-apt_install() {
-    log "installing $*"
-    as_root apt-get update -qq || true
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null
-}
 command -v curl >/dev/null || apt_install curl
 command -v node >/dev/null || die "Node.js 20 or newer is needed (the e2e tooling runs on it)"
 node_major=$(node -p 'process.versions.node.split(".")[0]')
@@ -136,7 +118,7 @@ start_master() { # NAME: sets MASTER_PID and MASTER_URL
     tail -20 "$WORK/master-$name.log" >&2
     die "the master did not answer within 30 s"
 }
-stop_master() { stop_pid "$MASTER_PID"; MASTER_PID=""; }
+stop_master() { stop_pid "$MASTER_PID" 10; MASTER_PID=""; }
 
 run_child() { # COMMAND...: in the background, so that Ctrl-C reaches the trap at once
     "$@" &

@@ -29,16 +29,11 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BENCH="$ROOT/bench"
 cd "$ROOT"
 
+BENCH_NAME=rest.sh
+source "$BENCH/lib/common.sh"
 # The exact command, with the settings that were given in the environment.
-COMMAND=""
-for var in DURATION WARMUP REPEATS CONNECTIONS SERVER_CPU WRK_CPU GET_TARGET SKIP_BUILD; do
-    if printenv "$var" >/dev/null; then COMMAND+="$var=$(printenv "$var") "; fi
-done
-COMMAND+="bench/rest.sh"
+COMMAND=$(bench_command bench/rest.sh DURATION WARMUP REPEATS CONNECTIONS SERVER_CPU WRK_CPU GET_TARGET SKIP_BUILD)
 for arg in "$@"; do COMMAND+=" $(printf '%q' "$arg")"; done
-
-log() { printf '[rest.sh] %s\n' "$*" >&2; }
-die() { printf '[rest.sh] ERROR: %s\n' "$*" >&2; exit 1; }
 
 # ---------------------------------------------------------------- cleanup
 PIDS=()
@@ -69,19 +64,9 @@ forget_pid() { # removes $1 from PIDS
 }
 
 # ---------------------------------------------------------------- tools
-as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
-if ! command -v wrk >/dev/null; then
-    log "installing wrk"
-    as_root apt-get update -qq || true
-    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-fi
-for tool in curl taskset; do
-    if ! command -v "$tool" >/dev/null; then
-        package=$tool; [[ $tool == taskset ]] && package=util-linux
-        log "installing $package"
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >/dev/null
-    fi
-done
+command -v wrk >/dev/null || apt_install wrk
+command -v curl >/dev/null || apt_install curl
+command -v taskset >/dev/null || apt_install util-linux
 CORES=$(nproc)
 (( CORES > SERVER_CPU && CORES > WRK_CPU )) || die "need cores $SERVER_CPU and $WRK_CPU, this machine has $CORES"
 [[ "$SERVER_CPU" != "$WRK_CPU" ]] || die "SERVER_CPU and WRK_CPU must differ"

@@ -34,27 +34,14 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RESULTS="$ROOT/bench/results/sfu-node.md"
 cd "$ROOT"
 
-COMMAND=""
-for var in STEPS DURATION WARMUP REPEATS LOSS_LIMIT NODE_CPU LOAD_CPU CONCURRENCY SKIP_BUILD; do
-    if printenv "$var" >/dev/null; then COMMAND+="$var=$(printf '%q' "$(printenv "$var")") "; fi
-done
-COMMAND+="bench/sfu-node.sh"
-
-log() { printf '[sfu-node.sh] %s\n' "$*" >&2; }
-die() { printf '[sfu-node.sh] ERROR: %s\n' "$*" >&2; exit 1; }
+BENCH_NAME=sfu-node.sh
+source "$ROOT/bench/lib/common.sh"
+COMMAND=$(bench_command bench/sfu-node.sh STEPS DURATION WARMUP REPEATS LOSS_LIMIT NODE_CPU LOAD_CPU CONCURRENCY SKIP_BUILD)
 
 # ---------------------------------------------------------------- cleanup
 NODE_PID=""
 LOAD_PID=""
 WORK=""
-stop_pid() { # PID: TERM, then KILL after 5 s
-    local pid=$1
-    [[ -n "$pid" ]] || return 0
-    kill -TERM "$pid" 2>/dev/null || return 0
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
 cleanup() {
     local status=$?
     trap - EXIT INT TERM
@@ -68,15 +55,8 @@ trap 'log "interrupted"; exit 130' INT
 trap 'log "terminated"; exit 143' TERM
 
 # ---------------------------------------------------------------- tools
-as_root() { if [[ $(id -u) -eq 0 ]]; then "$@"; else sudo "$@"; fi; }
-for tool in jq taskset; do
-    if ! command -v "$tool" >/dev/null; then
-        package=$tool; [[ $tool == taskset ]] && package=util-linux
-        log "installing $package"
-        as_root apt-get update -qq || true
-        as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$package" >/dev/null
-    fi
-done
+command -v jq >/dev/null || apt_install jq
+command -v taskset >/dev/null || apt_install util-linux
 CORES=$(nproc)
 (( CORES > NODE_CPU && CORES > LOAD_CPU )) || die "need cores $NODE_CPU and $LOAD_CPU, this machine has $CORES"
 [[ "$NODE_CPU" != "$LOAD_CPU" ]] || die "NODE_CPU and LOAD_CPU must differ"

@@ -38,23 +38,18 @@ LOSS_LIMIT=${LOSS_LIMIT:-1}
 SERVER_CPU=${SERVER_CPU:-1}
 LOAD_CPU=${LOAD_CPU:-0}
 CONCURRENCY=${CONCURRENCY:-16}
-export JANUS_EVENT_LOOPS=${JANUS_EVENT_LOOPS-1}
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 RESULTS="$ROOT/bench/results/sfu-vs-janus.md"
 PLOT="$ROOT/bench/results/sfu-vs-janus.png"
 cd "$ROOT"
 
-COMMAND=""
-for var in STEPS SERVERS MESH DURATION WARMUP LOSS_LIMIT SERVER_CPU LOAD_CPU CONCURRENCY JANUS_EVENT_LOOPS SKIP_BUILD; do
-    if printenv "$var" >/dev/null && [[ "$var" != JANUS_EVENT_LOOPS || "$JANUS_EVENT_LOOPS" != 1 ]]; then
-        COMMAND+="$var=$(printf '%q' "$(printenv "$var")") "
-    fi
-done
-COMMAND+="bench/sfu-vs-janus.sh"
-
-log() { printf '[sfu-vs-janus] %s\n' "$*" >&2; }
-die() { printf '[sfu-vs-janus] ERROR: %s\n' "$*" >&2; exit 1; }
+BENCH_NAME=sfu-vs-janus
+source "$ROOT/bench/lib/common.sh"
+COMMAND=$(bench_command bench/sfu-vs-janus.sh STEPS SERVERS MESH DURATION WARMUP LOSS_LIMIT SERVER_CPU LOAD_CPU \
+    CONCURRENCY JANUS_EVENT_LOOPS SKIP_BUILD)
+# Read by bench/janus/start-janus.sh.
+export JANUS_EVENT_LOOPS=${JANUS_EVENT_LOOPS-1}
 [[ $(id -u) -eq 0 ]] || die "run as root (it creates network namespaces)"
 
 # ---------------------------------------------------------------- namespaces
@@ -73,14 +68,6 @@ netns() { # SERVER up|down (bench/janus/netns.sh is generic over these variables
 SERVER_PID=""
 LOAD_PID=""
 WORK=""
-stop_pid() { # PID: TERM, then KILL after 5 s
-    local pid=$1
-    [[ -n "$pid" ]] || return 0
-    kill -TERM "$pid" 2>/dev/null || return 0
-    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$pid" 2>/dev/null || true
-    wait "$pid" 2>/dev/null || true
-}
 cleanup() {
     local status=$?
     trap - EXIT INT TERM
@@ -102,11 +89,7 @@ command -v ip >/dev/null || missing+=(iproute2)
 command -v jq >/dev/null || missing+=(jq)
 command -v gnuplot >/dev/null || missing+=(gnuplot-nox)
 command -v taskset >/dev/null || missing+=(util-linux)
-if ((${#missing[@]})); then
-    log "installing ${missing[*]}"
-    apt-get update -qq || true
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
+if ((${#missing[@]})); then apt_install "${missing[@]}"; fi
 CORES=$(nproc)
 (( CORES > SERVER_CPU && CORES > LOAD_CPU )) || die "need cores $SERVER_CPU and $LOAD_CPU, this machine has $CORES"
 [[ "$SERVER_CPU" != "$LOAD_CPU" ]] || die "SERVER_CPU and LOAD_CPU must differ"
