@@ -8,7 +8,7 @@
 'use strict';
 
 (() => {
-  const { eventLog, describe, connectionOf, mediaStats } = window.participantCommon;
+  const { eventLog, describe, watchSession, mediaStats } = window.participantCommon;
   const { log, record } = eventLog();
 
   let ov = null;
@@ -33,46 +33,6 @@
     throw new Error(`no remote stream ${streamId}`);
   }
 
-  function watchSession() {
-    session.on('connectionCreated', (e) => record('session', 'connectionCreated', { connectionId: e.connection.connectionId, data: e.connection.data }));
-    session.on('connectionDestroyed', (e) => record('session', 'connectionDestroyed', { connectionId: e.connection.connectionId, reason: e.reason }));
-    session.on('streamCreated', (e) => {
-      const stream = e.stream;
-      record('session', 'streamCreated', {
-        streamId: stream.streamId,
-        connectionId: connectionOf(stream),
-        hasAudio: stream.hasAudio,
-        hasVideo: stream.hasVideo,
-        typeOfVideo: stream.typeOfVideo,
-      });
-      subscribe(stream);
-    });
-    session.on('streamDestroyed', (e) => {
-      record('session', 'streamDestroyed', { streamId: e.stream.streamId, connectionId: connectionOf(e.stream), reason: e.reason });
-      subscribers.delete(e.stream.streamId);
-    });
-    session.on('streamPropertyChanged', (e) =>
-      record('session', 'streamPropertyChanged', { streamId: e.stream.streamId, property: e.changedProperty, newValue: e.newValue, reason: e.reason }),
-    );
-    session.on('signal', (e) => record('session', 'signal', { type: e.type, data: e.data, from: e.from ? e.from.connectionId : null }));
-    session.on('sessionDisconnected', (e) => record('session', 'sessionDisconnected', { reason: e.reason }));
-    session.on('exception', (e) => record('session', 'exception', { name: e.name, message: e.message, origin: e.origin?.streamId ?? null }));
-    session.on('reconnecting', () => record('session', 'reconnecting'));
-    session.on('reconnected', () => record('session', 'reconnected'));
-  }
-
-  function subscribe(stream) {
-    const box = document.createElement('div');
-    box.dataset.streamId = stream.streamId;
-    document.getElementById('subscribers').append(box);
-    const subscriber = session.subscribe(stream, box, { subscribeToAudio: true, subscribeToVideo: true }, (error) => {
-      if (error) record('subscriber', 'subscribeError', { streamId: stream.streamId, message: describe(error).message });
-      else record('subscriber', 'subscribed', { streamId: stream.streamId });
-    });
-    subscribers.set(stream.streamId, subscriber);
-    subscriber.on('streamPlaying', () => record('subscriber', 'streamPlaying', { streamId: stream.streamId }));
-  }
-
   window.ovTest = {
     log,
 
@@ -81,7 +41,7 @@
       ov = new OpenVidu();
       ov.enableProdMode();
       session = ov.initSession();
-      watchSession();
+      watchSession(session, record, subscribers);
       try {
         await session.connect(token, { clientData: name });
       } catch (error) {

@@ -1,7 +1,8 @@
 // What the openvidu-browser participant pages (openvidu.js for 2.32,
 // openvidu-2.13.js for 2.13) share: the event log the harness polls, how a
-// rejection becomes a readable Error, and the getStats() summary of the
-// page's subscribers and publisher. Loaded before the page's own script.
+// rejection becomes a readable Error, recording the Session's events and
+// subscribing to every remote stream, and the getStats() summary of the page's
+// subscribers and publisher. Loaded before the page's own script.
 'use strict';
 
 window.participantCommon = (() => {
@@ -72,5 +73,50 @@ window.participantCommon = (() => {
     return result;
   }
 
-  return { eventLog, describe, connectionOf, mediaStats };
+  /**
+   * Records every event of `session` with `record` and subscribes to each new remote
+   * stream (audio and video, into a <div> of #subscribers), keeping `subscribers`
+   * (streamId → Subscriber) up to date.
+   */
+  function watchSession(session, record, subscribers) {
+    session.on('connectionCreated', (e) => record('session', 'connectionCreated', { connectionId: e.connection.connectionId, data: e.connection.data }));
+    session.on('connectionDestroyed', (e) => record('session', 'connectionDestroyed', { connectionId: e.connection.connectionId, reason: e.reason }));
+    session.on('streamCreated', (e) => {
+      const stream = e.stream;
+      record('session', 'streamCreated', {
+        streamId: stream.streamId,
+        connectionId: connectionOf(stream),
+        hasAudio: stream.hasAudio,
+        hasVideo: stream.hasVideo,
+        typeOfVideo: stream.typeOfVideo,
+      });
+      subscribe(session, stream, record, subscribers);
+    });
+    session.on('streamDestroyed', (e) => {
+      record('session', 'streamDestroyed', { streamId: e.stream.streamId, connectionId: connectionOf(e.stream), reason: e.reason });
+      subscribers.delete(e.stream.streamId);
+    });
+    session.on('streamPropertyChanged', (e) =>
+      record('session', 'streamPropertyChanged', { streamId: e.stream.streamId, property: e.changedProperty, newValue: e.newValue, reason: e.reason }),
+    );
+    session.on('signal', (e) => record('session', 'signal', { type: e.type, data: e.data, from: e.from ? e.from.connectionId : null }));
+    session.on('sessionDisconnected', (e) => record('session', 'sessionDisconnected', { reason: e.reason }));
+    session.on('exception', (e) => record('session', 'exception', { name: e.name, message: e.message, origin: e.origin?.streamId ?? null }));
+    session.on('reconnecting', () => record('session', 'reconnecting'));
+    session.on('reconnected', () => record('session', 'reconnected'));
+  }
+
+  function subscribe(session, stream, record, subscribers) {
+    const box = document.createElement('div');
+    box.dataset.streamId = stream.streamId;
+    document.getElementById('subscribers').append(box);
+    const subscriber = session.subscribe(stream, box, { subscribeToAudio: true, subscribeToVideo: true }, (error) => {
+      if (error) record('subscriber', 'subscribeError', { streamId: stream.streamId, message: describe(error).message });
+      else record('subscriber', 'subscribed', { streamId: stream.streamId });
+    });
+    subscribers.set(stream.streamId, subscriber);
+    subscriber.on('streamPlaying', () => record('subscriber', 'streamPlaying', { streamId: stream.streamId }));
+  }
+
+  return { eventLog, describe, watchSession, mediaStats };
 })();
