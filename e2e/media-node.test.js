@@ -15,6 +15,7 @@
 
 import { before, after } from 'node:test';
 import { diagnosedTest } from './lib/diagnosed-test.js';
+import { pollUntil as poll } from './lib/poll.js';
 import assert from 'node:assert/strict';
 import { startMediaNode } from './lib/media-node.js';
 import { KurentoClient, shortId } from './lib/kurento.js';
@@ -87,22 +88,16 @@ async function diagnostics() {
 
 /**
  * Calls `probe` every POLL_MS until `done(value, previous)` holds; throws with
- * `what` and the last value after `deadlineMs`.
+ * `what` and the last value after `deadlineMs`. With `key`, each value is kept in
+ * `lastSeen[key]` for the failure diagnostics.
  */
-async function pollUntil(what, probe, done, { deadlineMs = MEDIA_DEADLINE_MS, key } = {}) {
-  const deadline = Date.now() + deadlineMs;
-  let previous;
-  let value;
-  for (;;) {
-    value = await probe();
+function pollUntil(what, probe, done, { deadlineMs = MEDIA_DEADLINE_MS, key } = {}) {
+  const seen = async () => {
+    const value = await probe();
     if (key) lastSeen[key] = value;
-    if (done(value, previous)) return value;
-    if (Date.now() >= deadline) {
-      throw new Error(`${what}: not reached within ${deadlineMs} ms; last value ${JSON.stringify(value)}`);
-    }
-    previous = value;
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
+    return value;
+  };
+  return poll(what, seen, done, { deadlineMs, pollMs: POLL_MS });
 }
 
 /**

@@ -21,6 +21,8 @@
 
 import { before, after } from 'node:test';
 import { diagnosedTest } from './lib/diagnosed-test.js';
+import { pollUntil as poll } from './lib/poll.js';
+import { is, byPublisher, bySubscriber } from './lib/page-events.js';
 import assert from 'node:assert/strict';
 import { startPlenum } from './lib/plenum.js';
 import { servePages } from './lib/browser.js';
@@ -117,24 +119,9 @@ async function restStreams(sessionId, connectionId) {
   };
 }
 
-/** Matches a page event: `event` dispatched by `source` (the Session unless told) with these field values. */
-const is = (event, fields = {}, source = 'session') => (e) =>
-  e.source === source && e.event === event && Object.entries(fields).every(([k, v]) => e[k] === v);
-const byPublisher = (event, fields) => is(event, fields, 'publisher');
-const bySubscriber = (event, fields) => is(event, fields, 'subscriber');
 
 /** Polls `probe` until `done(value, previous)`; throws with `what` and the last value after `deadlineMs`. */
-async function pollUntil(what, probe, done, deadlineMs = EVENT_DEADLINE_MS) {
-  const deadline = Date.now() + deadlineMs;
-  let previous;
-  for (;;) {
-    const value = await probe();
-    if (done(value, previous)) return value;
-    if (Date.now() >= deadline) throw new Error(`${what}: not reached within ${deadlineMs} ms; last value ${JSON.stringify(value)}`);
-    previous = value;
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-}
+const pollUntil = (what, probe, done, deadlineMs = EVENT_DEADLINE_MS) => poll(what, probe, done, { deadlineMs, pollMs: POLL_MS });
 
 /** Waits until `page` is subscribed to `streamId` and decodes its video (framesDecoded > 30 and growing) and audio (bytes growing). */
 async function assertReceivesMedia(page, streamId) {

@@ -25,6 +25,8 @@ import { createRequire } from 'node:module';
 import { startPlenum } from './lib/plenum.js';
 import { launchChromium, servePages } from './lib/browser.js';
 import { OpenViduPage, OPENVIDU_BROWSER_VERSION } from './lib/openvidu-page.js';
+import { pollUntil as poll } from './lib/poll.js';
+import { is, byPublisher, bySubscriber } from './lib/page-events.js';
 
 const require = createRequire(import.meta.url);
 const { OpenVidu, OpenViduRole } = require('openvidu-node-client');
@@ -127,25 +129,9 @@ async function closePage(page) {
 /** What openvidu-browser shows as Connection.data: clientData and serverData joined by %/%. */
 const connectionData = (page) => `${JSON.stringify({ clientData: page.name })}%/%${page.serverData}`;
 
-/** Matches a page event: `event` dispatched by `source` (the Session unless told) with these field values. */
-const is = (event, fields = {}, source = 'session') => (e) =>
-  e.source === source && e.event === event && Object.entries(fields).every(([k, v]) => e[k] === v);
-/** The same, dispatched by the page's Publisher / for one of its Subscribers. */
-const byPublisher = (event, fields) => is(event, fields, 'publisher');
-const bySubscriber = (event, fields) => is(event, fields, 'subscriber');
 
 /** Polls `probe` until `done(value, previous)`; throws with `what` and the last value after `deadlineMs`. */
-async function pollUntil(what, probe, done, deadlineMs = EVENT_DEADLINE_MS) {
-  const deadline = Date.now() + deadlineMs;
-  let previous;
-  for (;;) {
-    const value = await probe();
-    if (done(value, previous)) return value;
-    if (Date.now() >= deadline) throw new Error(`${what}: not reached within ${deadlineMs} ms; last value ${JSON.stringify(value)}`);
-    previous = value;
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-}
+const pollUntil = (what, probe, done, deadlineMs = EVENT_DEADLINE_MS) => poll(what, probe, done, { deadlineMs, pollMs: POLL_MS });
 
 async function restConnection(sessionId, connectionId) {
   return plenum.request('GET', `/openvidu/api/sessions/${sessionId}/connection/${connectionId}`);

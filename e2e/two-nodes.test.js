@@ -32,6 +32,8 @@
 
 import { before, after } from 'node:test';
 import { diagnosedTest } from './lib/diagnosed-test.js';
+import { pollUntil as poll } from './lib/poll.js';
+import { is } from './lib/page-events.js';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -151,21 +153,7 @@ async function diagnostics() {
 }
 
 /** Polls `probe` until `done(value, previous)`; throws with `what` and the last value after `deadlineMs`. */
-async function pollUntil(what, probe, done, deadlineMs = EVENT_DEADLINE_MS) {
-  const deadline = Date.now() + deadlineMs;
-  let previous;
-  for (;;) {
-    const value = await probe();
-    if (done(value, previous)) return value;
-    if (Date.now() >= deadline) throw new Error(`${what}: not reached within ${deadlineMs} ms; last value ${JSON.stringify(value)}`);
-    previous = value;
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
-  }
-}
-
-/** Matches a page event: `event` dispatched by `source` (the Session unless told) with these field values. */
-const is = (event, fields = {}, source = 'session') => (e) =>
-  e.source === source && e.event === event && Object.entries(fields).every(([k, v]) => e[k] === v);
+const pollUntil = (what, probe, done, deadlineMs = EVENT_DEADLINE_MS) => poll(what, probe, done, { deadlineMs, pollMs: POLL_MS });
 
 /** A page joined to `session` with a fresh token (openvidu-node-client createConnection). */
 async function joinedPage(session, name, role) {
