@@ -3,8 +3,7 @@
 //! `OPENVIDU_SESSIONS_GARBAGE_THRESHOLD` seconds are closed. An interval of 0
 //! disables it. The rule (which sessions are idle) lives in the store.
 
-use crate::api::AppState;
-use crate::clock::now_ms;
+use crate::services::AppState;
 
 pub async fn run_session_garbage_collector(state: AppState) {
     let interval = state.config().garbage_interval;
@@ -22,11 +21,12 @@ pub async fn run_session_garbage_collector(state: AppState) {
     }
 }
 
-/// One pass; returns the ids of the sessions it closed.
+/// One pass; returns the ids of the sessions it closed (reason `automaticStop`).
 pub fn sweep(state: &AppState, threshold_ms: u64) -> Vec<String> {
-    let mut sessions = state.sessions();
-    let idle = sessions.idle_sessions(now_ms(), threshold_ms);
-    let closed = sessions.remove_sessions(&idle);
+    let closed = state.decide(|conference, now| {
+        let (closed, outcome) = conference.close_idle(now, threshold_ms);
+        (outcome, closed)
+    });
     for id in &closed {
         tracing::info!(session = %id, threshold_s = threshold_ms / 1000, "closing unused session (garbage collector)");
     }

@@ -1,18 +1,27 @@
 //! Plenum's master: an OpenVidu Pro 2.x compatible server.
 //!
-//! Layout follows `ARCHITECTURE.md`: pure rules in [`session`], [`recording`]
-//! and [`config`]; thin adapters in [`api`] (HTTP) and [`server`] (sockets,
-//! TLS, background tasks).
+//! The modules and who may use whom are in `docs/architecture.md`: pure rules
+//! in [`conference`], [`session`], [`cluster`]'s cores, [`recording`] and
+//! [`config`]; [`services`] runs them and applies their outcomes; thin
+//! adapters in [`api`] (HTTP) and [`signaling`] (the websocket); [`server`]
+//! owns the socket, TLS and the generations of services.
 
 pub mod api;
 pub mod clock;
 pub mod cluster;
+pub mod conference;
 pub mod config;
+pub mod credentials;
+pub mod events;
 pub mod fields;
 pub mod gc;
+pub mod hub;
 pub mod ice;
+pub mod ids;
+pub mod media;
 pub mod recording;
 pub mod server;
+pub mod services;
 pub mod session;
 pub mod signaling;
 pub mod status;

@@ -28,12 +28,14 @@ use tokio::sync::OwnedMutexGuard;
 use tokio::task::JoinHandle;
 use tower::ServiceExt;
 
-use crate::api::{AppState, router};
+use crate::api::router;
 use crate::clock::now_ms;
 use crate::config::{Config, PublicEndpoint};
+use crate::events::cdr::CdrWriter;
 use crate::gc::run_session_garbage_collector;
+use crate::ids::IdGenerator;
+use crate::services::{AppState, RestartControl, RestartTurn, StartError};
 use crate::session::SessionStore;
-use crate::session::ids::IdGenerator;
 use crate::status::ServerStatus;
 
 /// How long in-flight requests get to finish on shutdown.
@@ -45,6 +47,9 @@ pub enum ServeError {
     Bind { addr: SocketAddr, source: std::io::Error },
     #[error(transparent)]
     Tls(#[from] crate::tls::TlsError),
+    /// A path the configuration names cannot be written (exit code 2, as for bad configuration).
+    #[error(transparent)]
+    Start(#[from] StartError),
     #[error("server failed: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -104,16 +109,16 @@ pub async fn start(config: Config) -> Result<RunningServer, ServeError> {
         None => None,
     };
 
-    let services = Arc::new_cyclic(|weak: &Weak<Services>| {
-        let (generation, router) =
-            launch(config, ServerStatus::started(now_ms()), local_addr, weak.clone(), Vec::new());
-        Services {
-            local_addr,
-            router: RwLock::new(router),
-            generation: Mutex::new(Some(generation)),
-            turns: Arc::new(tokio::sync::Mutex::new(())),
-        }
+    let services = Arc::new(Services {
+        local_addr,
+        router: RwLock::new(Router::new()),
+        generation: Mutex::new(None),
+        turns: Arc::new(tokio::sync::Mutex::new(())),
     });
+    let (generation, router) =
+        launch(config, ServerStatus::started(now_ms()), local_addr, Arc::downgrade(&services), Vec::new())?;
+    *services.router.write().unwrap_or_else(PoisonError::into_inner) = router;
+    *services.generation.lock().unwrap_or_else(PoisonError::into_inner) = Some(generation);
     let state = services.current().expect("the first generation is running");
     let stop = StopSignal::new();
     let (tls_fingerprint, tls_certificate_pem) = match &tls {
@@ -121,7 +126,12 @@ pub async fn start(config: Config) -> Result<RunningServer, ServeError> {
         None => (None, None),
     };
     let server = serve_http(listener, dispatcher(services.clone()), tls.map(|m| m.server_config), stop.clone())?;
-    tracing::info!(listen = %local_addr, public_url = %public.http_url, "Plenum master listening");
+    tracing::info!(
+        listen = %local_addr,
+        public_url = %public.http_url,
+        browsers = %format!("{}/openvidu", public.ws_url),
+        "Plenum master listening; openvidu-browser connects to the 'browsers' URL (2.22 and older dial wss:// whatever the token says, so they need SERVER_SSL_ENABLED=true)"
+    );
     Ok(RunningServer { local_addr, public, tls_fingerprint, tls_certificate_pem, state, stop, server, services })
 }
 
@@ -134,31 +144,25 @@ fn launch(
     local_addr: SocketAddr,
     services: Weak<Services>,
     carried: Vec<crate::cluster::service::Carried>,
-) -> (Generation, Router) {
+) -> Result<(Generation, Router), StartError> {
     let public = config.public_endpoint(local_addr);
-    let state = AppState::new(config, public, SessionStore::new(IdGenerator::from_os()), status);
-    state.set_restarter(Restarter(services));
-    let router = router(state.clone());
+    let state = AppState::new(config, public, SessionStore::new(IdGenerator::from_os()), status)?;
+    state.set_restarter(Arc::new(Restarter(services)));
+    let router = router(state.clone(), crate::signaling::routes());
     let background =
         vec![tokio::spawn(run_session_garbage_collector(state.clone())), state.cluster().start_background(carried)];
-    (Generation { state, background }, router)
+    Ok((Generation { state, background }, router))
 }
 
-/// Stops a generation that is no longer served: background tasks, media node
-/// connections, and live sessions (closed as OpenVidu does when it stops, reason
-/// `openviduServerStopped`).
-fn retire(generation: Generation) {
+/// Stops a generation that is no longer served: background tasks, live sessions
+/// (closed as OpenVidu does when it stops: each participant evicted with reason
+/// `openviduServerStopped`), sockets and media node connections. Returns the CDR
+/// writer, still writing what the closed bus holds.
+fn retire(generation: Generation) -> Option<CdrWriter> {
     for task in &generation.background {
         task.abort();
     }
-    let state = generation.state;
-    state.signaling().close_all();
-    state.cluster().close_all();
-    let mut sessions = state.sessions();
-    let ids: Vec<String> = sessions.sessions().map(|session| session.id.clone()).collect();
-    for id in sessions.remove_sessions(&ids) {
-        tracing::info!(session = %id, reason = "openviduServerStopped", "session closed");
-    }
+    generation.state.retire()
 }
 
 /// The one service on the socket: hands each request to the current generation's router.
@@ -174,56 +178,58 @@ impl Services {
         self.generation.lock().unwrap_or_else(PoisonError::into_inner).as_ref().map(|g| g.state.clone())
     }
 
-    /// Swaps in a generation built from `config`; `None` once the server is stopping.
-    fn restart(self: &Arc<Self>, config: Config) -> Option<ServerStatus> {
+    /// Swaps in a generation built from `config`; an error once the server is stopping or
+    /// when the new services cannot start (the running ones are kept then).
+    fn restart(self: &Arc<Self>, config: Config) -> Result<ServerStatus, String> {
         let mut slot = self.generation.lock().unwrap_or_else(PoisonError::into_inner);
-        let previous = slot.as_ref()?;
+        let previous = slot.as_ref().ok_or("The server is stopping")?;
         let status = previous.state.status().restarted(now_ms());
         let carried = previous.state.cluster().handover();
-        let (generation, router) = launch(config, status, self.local_addr, Arc::downgrade(self), carried);
+        let (generation, router) =
+            launch(config, status, self.local_addr, Arc::downgrade(self), carried).map_err(|e| e.to_string())?;
         *self.router.write().unwrap_or_else(PoisonError::into_inner) = router;
         let old = slot.replace(generation).expect("checked above");
         drop(slot);
-        retire(old);
+        if let Some(writer) = retire(old) {
+            // Finishes on its own thread; the new generation writes its own lines meanwhile.
+            std::thread::spawn(move || writer.finish());
+        }
         tracing::info!(
             restart_counter = status.restart_counter,
             last_restart_time = status.last_restart_time,
             "Plenum master restarted"
         );
-        Some(status)
+        Ok(status)
     }
 }
 
-/// What a request handler holds to restart the master it runs in. It does not
-/// keep the master alive: once the server is shut down, [`Restarter::begin`] says so.
+/// What a request handler holds to restart the master it runs in ([`RestartControl`]).
+/// It does not keep the master alive: once the server is shut down, `begin` says so.
 #[derive(Clone)]
 pub struct Restarter(Weak<Services>);
 
-impl Restarter {
-    /// Waits for any other restart to finish and takes the turn; `None` when the server is gone.
-    pub async fn begin(&self) -> Option<RestartTurn> {
-        let services = self.0.upgrade()?;
-        let turn = services.turns.clone().lock_owned().await;
-        Some(RestartTurn { services, _turn: turn })
+impl RestartControl for Restarter {
+    fn begin(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<Box<dyn RestartTurn>>> + Send + '_>> {
+        Box::pin(async move {
+            let services = self.0.upgrade()?;
+            let turn = services.turns.clone().lock_owned().await;
+            Some(Box::new(Turn { services, _turn: turn }) as Box<dyn RestartTurn>)
+        })
     }
 }
 
-/// The exclusive right to restart: the running configuration cannot change
-/// under the holder until it restarts or drops the turn.
-pub struct RestartTurn {
+/// The exclusive right to restart, as [`RestartTurn`].
+struct Turn {
     services: Arc<Services>,
     _turn: OwnedMutexGuard<()>,
 }
 
-impl RestartTurn {
-    /// The services running now (a request may have been routed to an older generation).
-    pub fn current(&self) -> Option<AppState> {
+impl RestartTurn for Turn {
+    fn current(&self) -> Option<AppState> {
         self.services.current()
     }
 
-    /// Replaces the running services by ones built from `config`, on the same
-    /// socket. Returns the new status, or `None` if the server is stopping.
-    pub fn restart(self, config: Config) -> Option<ServerStatus> {
+    fn restart(self: Box<Self>, config: Config) -> Result<ServerStatus, String> {
         self.services.restart(config)
     }
 }
@@ -310,8 +316,8 @@ impl RunningServer {
                 Ok(())
             }
         };
-        if let Some(generation) = last {
-            retire(generation);
+        if let Some(writer) = last.and_then(retire) {
+            let _ = tokio::task::spawn_blocking(move || writer.finish()).await;
         }
         result
     }

@@ -23,7 +23,7 @@ macro_rules! wire_enum {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum $name { $($variant),+ }
 
-        impl WireEnum for $name {
+        impl $crate::wire::WireEnum for $name {
             const ALL: &'static [Self] = &[$($name::$variant),+];
             fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $text),+ }
@@ -32,17 +32,20 @@ macro_rules! wire_enum {
 
         impl serde::Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
+                serializer.serialize_str($crate::wire::WireEnum::as_str(*self))
             }
         }
 
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
+                f.write_str($crate::wire::WireEnum::as_str(*self))
             }
         }
     };
 }
+
+/// Other modules declare their wire enums with the same macro.
+pub(crate) use wire_enum;
 
 wire_enum!(MediaMode { Routed = "ROUTED", Relayed = "RELAYED" });
 wire_enum!(RecordingMode { Manual = "MANUAL", Always = "ALWAYS" });

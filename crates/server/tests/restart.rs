@@ -262,8 +262,8 @@ async fn live_sessions_are_closed_by_a_restart() {
     // The restarted services work: the same id can be used again.
     server.session("before-restart").await;
     let running = server.server.as_ref().unwrap();
-    assert!(running.state.sessions().is_empty(), "the old services' sessions were closed");
-    assert_eq!(running.current_state().sessions().len(), 1);
+    assert!(running.state.conference().store().is_empty(), "the old services' sessions were closed");
+    assert_eq!(running.current_state().conference().store().len(), 1);
     server.stop().await;
 }
 

@@ -5,37 +5,10 @@
 
 use axum::extract::Request;
 use axum::http::{HeaderMap, Method, StatusCode, header};
-use base64::Engine;
-use subtle::ConstantTimeEq;
 
 use super::error::ApiError;
 
-pub const USER: &str = "OPENVIDUAPP";
-
-/// The expected `user:password` bytes.
-#[derive(Clone)]
-pub struct Credentials {
-    expected: Vec<u8>,
-}
-
-impl Credentials {
-    pub fn new(secret: &str) -> Self {
-        Self { expected: format!("{USER}:{secret}").into_bytes() }
-    }
-
-    /// Whether an `Authorization` header value carries the right credentials.
-    pub fn accepts(&self, authorization: Option<&str>) -> bool {
-        let Some(value) = authorization else { return false };
-        let Some((scheme, encoded)) = value.trim().split_once(' ') else { return false };
-        if !scheme.eq_ignore_ascii_case("basic") {
-            return false;
-        }
-        match base64::engine::general_purpose::STANDARD.decode(encoded.trim()) {
-            Ok(decoded) => decoded.ct_eq(&self.expected).into(),
-            Err(_) => false,
-        }
-    }
-}
+pub use crate::credentials::{Credentials, USER};
 
 /// Paths that need credentials: the API of both families, the config
 /// endpoints and the CDR listing. `GET /openvidu/api/config/openvidu-publicurl`
@@ -69,6 +42,7 @@ fn authorization(headers: &HeaderMap) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use base64::Engine;
 
     fn basic(user_password: &str) -> String {
         format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(user_password))

@@ -4,8 +4,8 @@
 use axum::http::StatusCode;
 
 use super::error::ApiError;
-use super::state::AppState;
 use crate::cluster::placement::PlacementError;
+use crate::services::AppState;
 
 /// `503` when no node is running and connected (or the session's named node is not).
 pub async fn ensure(state: &AppState, named: Option<&str>) -> Result<(), ApiError> {

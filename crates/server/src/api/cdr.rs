@@ -7,7 +7,7 @@ use serde_json::json;
 
 use super::error::ApiError;
 use super::respond::ok_json;
-use super::state::AppState;
+use crate::services::AppState;
 
 pub async fn list(State(state): State<AppState>) -> Result<Response, ApiError> {
     let path = state.config().cdr_path.clone();

@@ -5,8 +5,8 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 
 use super::respond::ok_json;
-use super::state::AppState;
 use crate::config::{OPENVIDU_VERSION, config_json};
+use crate::services::AppState;
 
 pub async fn all(State(state): State<AppState>) -> Response {
     ok_json(config_json(state.config(), state.public()))

@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use super::auth::authenticate;
 use super::error::with_error_body;
 use super::guard::check_path;
-use super::state::AppState;
+use crate::services::AppState;
 
 pub async fn front_door(State(state): State<AppState>, request: Request, next: Next) -> Response {
     // Cloning the URI shares its bytes; its path is read only if the request fails.

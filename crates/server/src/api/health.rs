@@ -5,7 +5,7 @@ use axum::response::Response;
 use serde_json::json;
 
 use super::respond::ok_json;
-use super::state::AppState;
+use crate::services::AppState;
 
 /// `UP` when every media node is connected, `UNSTABLE` when some are not, and
 /// `DOWN` when none is (or none is registered), as OpenVidu Pro 2.16+ reports it.

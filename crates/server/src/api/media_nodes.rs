@@ -11,12 +11,13 @@ use super::error::ApiError;
 use super::extract::{Flags, Ids};
 use super::guard::check_id;
 use super::respond::{json_bytes, no_content, ok_json};
-use super::state::AppState;
 use crate::cluster::node::{Extras, MediaNode};
 use crate::cluster::registry::RegistryError;
 use crate::cluster::service::{AddError, DiscoverError, LaunchFailure, RetireError};
 use crate::cluster::status::NodeStatus;
+use crate::events::EndReason;
 use crate::fields::Fields;
+use crate::services::AppState;
 use crate::session::SessionView;
 
 fn ensure_enabled(state: &AppState) -> Result<(), ApiError> {
@@ -60,10 +61,10 @@ async fn node_json(state: &AppState, node: MediaNode, flags: &Flags) -> Result<V
     let mut body = serde_json::to_vec(&node.json(extras)).expect("node JSON serializes");
     if with_sessions {
         let hosted = state.cluster().registry().sessions_of(&node.id);
-        let sessions = state.sessions();
+        let conference = state.conference();
         body.pop(); // the closing brace
         body.extend_from_slice(b",\"sessions\":[");
-        for (index, session) in hosted.iter().filter_map(|id| sessions.session(id)).enumerate() {
+        for (index, session) in hosted.iter().filter_map(|id| conference.store().session(id)).enumerate() {
             if index > 0 {
                 body.push(b',');
             }
@@ -153,9 +154,7 @@ fn retire_error(error: RetireError) -> ApiError {
 
 /// Closes the sessions a removed node hosted (reason `mediaServerDisconnect`).
 fn close_sessions(state: &AppState, sessions: Vec<String>) {
-    for id in sessions {
-        crate::signaling::methods::close_session(state, &id, "mediaServerDisconnect");
-    }
+    state.decide(|conference, now| (conference.close_sessions(&sessions, EndReason::MediaServerDisconnect, now), ()));
 }
 
 pub async fn remove(

@@ -31,7 +31,6 @@ mod respond;
 mod restart;
 mod sessions;
 mod signal;
-mod state;
 mod streams;
 mod tokens;
 
@@ -42,23 +41,25 @@ use axum::routing::{get, post};
 use axum::{Extension, Router};
 use tower_http::cors::CorsLayer;
 
+pub use crate::services::AppState;
 pub use auth::{Credentials, USER, requires_auth};
 pub use body::MAX_BODY_BYTES;
 pub use error::ApiError;
 pub use front_door::front_door;
 pub use signal::Signal;
-pub use state::AppState;
 
-/// The whole HTTP surface of the master.
+/// The whole HTTP surface of the master: the REST API and `mounted` (the signaling
+/// websocket's route, given by the server so that neither adapter imports the other),
+/// behind one front door.
 ///
 /// Routes are registered with their full paths rather than nested, so a
 /// request is matched once and its URI is never rewritten.
-pub fn router(state: AppState) -> Router {
+pub fn router(state: AppState, mounted: Router<AppState>) -> Router {
     let mut app = current_family()
         .merge(pro_family())
         .route("/openvidu/cdr", get(cdr::list).fallback(forbidden))
         .route("/openvidu/accept-certificate", get(certificate::accept))
-        .route("/openvidu", get(crate::signaling::socket::upgrade));
+        .merge(mounted);
     if state.config().support_deprecated_api {
         app = app
             .merge(legacy_family())

@@ -11,9 +11,9 @@ use super::error::ApiError;
 use super::extract::Ids;
 use super::guard::check_id;
 use super::respond::{no_content, ok_json};
-use super::state::AppState;
 use crate::fields::Fields;
 use crate::recording::{RecordingProperties, RecordingPropertiesError, RecordingStoreError};
+use crate::services::AppState;
 use crate::wire::MediaMode;
 
 fn require_recording_module(state: &AppState) -> Result<(), ApiError> {
@@ -32,8 +32,8 @@ pub async fn start(State(state): State<AppState>, JsonBody(body): JsonBody) -> R
         fields.string("session")?.ok_or_else(|| ApiError::bad_request("\"session\" parameter is mandatory"))?;
     // OpenVidu checks the session before the recording properties.
     let defaults = {
-        let sessions = state.sessions();
-        let session = sessions.session(session_id).ok_or(ApiError::Empty(StatusCode::NOT_FOUND))?;
+        let conference = state.conference();
+        let session = conference.store().session(session_id).ok_or(ApiError::Empty(StatusCode::NOT_FOUND))?;
         if session.props.media_mode != MediaMode::Routed || state.recordings().is_recording(session_id) {
             return Err(ApiError::Empty(StatusCode::CONFLICT));
         }

@@ -21,8 +21,8 @@ use serde_json::json;
 use super::body::JsonBody;
 use super::error::ApiError;
 use super::respond::ok_json;
-use super::state::AppState;
 use crate::config::{PlanError, parse_restart_body, plan_restart, write_atomically};
+use crate::services::AppState;
 
 pub async fn restart(State(state): State<AppState>, JsonBody(body): JsonBody) -> Result<Response, ApiError> {
     let changes = parse_restart_body(&body.unwrap_or_default())
@@ -66,7 +66,9 @@ pub async fn restart(State(state): State<AppState>, JsonBody(body): JsonBody) ->
     }
     let names: Vec<&str> = changes.iter().map(|change| change.name).collect();
     tracing::info!(properties = ?names, config_file = ?path, "restarting the master's services");
-    let status = turn.restart(plan.config).ok_or_else(stopping)?;
+    let status = turn
+        .restart(plan.config)
+        .map_err(|problem| ApiError::Message(StatusCode::SERVICE_UNAVAILABLE, format!("Cannot restart: {problem}")))?;
     Ok(ok_json(json!({
         "restartCounter": status.restart_counter,
         "lastRestartTime": status.last_restart_time,

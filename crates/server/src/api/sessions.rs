@@ -9,9 +9,8 @@ use super::error::ApiError;
 use super::extract::{Family, Flags, Ids};
 use super::guard::check_id;
 use super::respond::{Page, json_bytes, no_content, ok_json};
-use super::state::AppState;
-use crate::clock::now_ms;
 use crate::fields::Fields;
+use crate::services::AppState;
 use crate::session::{SessionProperties, SessionView, StoreError};
 
 pub async fn create(
@@ -21,21 +20,23 @@ pub async fn create(
 ) -> Result<Response, ApiError> {
     let fields = body.as_ref().map_or_else(Fields::empty, Fields::new);
     let props = SessionProperties::parse(&fields, state.session_defaults())?;
-    let mut sessions = state.sessions();
-    match sessions.create_session(props, now_ms()) {
-        Ok(session) => {
-            tracing::info!(session = %session.id, "session created");
-            Ok(ok_json(session.json(SessionView { legacy_keys: family.is_legacy(), ..SessionView::default() })))
-        }
+    let view = SessionView { legacy_keys: family.is_legacy(), ..SessionView::default() };
+    let created = state.try_decide(|conference, now| {
+        let (id, outcome) = conference.create_session(props, now)?;
+        let json = conference.store().session(&id).map(|s| s.json_bytes(view)).unwrap_or_default();
+        Ok::<_, StoreError>((outcome, json))
+    });
+    match created {
+        Ok(json) => Ok(json_bytes(json)),
         Err(StoreError::SessionExists) => Err(ApiError::Empty(StatusCode::CONFLICT)),
-        Err(other) => unreachable!("create_session only fails with SessionExists, got {other:?}"),
+        Err(other) => Err(ApiError::Message(StatusCode::INTERNAL_SERVER_ERROR, other.to_string())),
     }
 }
 
 pub async fn list(State(state): State<AppState>, family: Family, flags: Flags) -> Result<Response, ApiError> {
     let view = view(family, &flags)?;
-    let sessions = state.sessions();
-    Ok(ok_json(Page::new(sessions.sessions().map(|s| s.json(view)).collect())))
+    let conference = state.conference();
+    Ok(ok_json(Page::new(conference.store().sessions().map(|s| s.json(view)).collect())))
 }
 
 pub async fn get(
@@ -46,8 +47,8 @@ pub async fn get(
 ) -> Result<Response, ApiError> {
     check_id("sessionId", &session_id)?;
     let view = view(family, &flags)?;
-    let sessions = state.sessions();
-    let session = sessions.session(&session_id).ok_or(ApiError::Empty(StatusCode::NOT_FOUND))?;
+    let conference = state.conference();
+    let session = conference.store().session(&session_id).ok_or(ApiError::Empty(StatusCode::NOT_FOUND))?;
     Ok(json_bytes(session.json_bytes(view)))
 }
 
@@ -61,9 +62,8 @@ fn view(family: Family, flags: &Flags) -> Result<SessionView, ApiError> {
 
 pub async fn delete(State(state): State<AppState>, Ids(session_id): Ids<String>) -> Result<Response, ApiError> {
     check_id("sessionId", &session_id)?;
-    if state.sessions().session(&session_id).is_none() {
-        return Err(ApiError::Empty(StatusCode::NOT_FOUND));
-    }
-    crate::signaling::methods::close_session(&state, &session_id, "sessionClosedByServer");
+    state
+        .try_decide(|conference, now| conference.delete_session(&session_id, now).map(|outcome| (outcome, ())))
+        .map_err(|_| ApiError::Empty(StatusCode::NOT_FOUND))?;
     Ok(no_content())
 }

@@ -6,8 +6,9 @@ use axum::response::{IntoResponse, Response};
 
 use super::body::JsonBody;
 use super::error::ApiError;
-use super::state::AppState;
+use crate::conference::SignalMessage;
 use crate::fields::Fields;
+use crate::services::AppState;
 use crate::session::StoreError;
 
 /// A validated signal request.
@@ -33,7 +34,15 @@ impl Signal {
 pub async fn send(State(state): State<AppState>, JsonBody(body): JsonBody) -> Result<Response, ApiError> {
     let body = body.ok_or_else(|| ApiError::bad_request("Error in body parameters. Cannot be empty"))?;
     let signal = Signal::parse(&Fields::new(&body))?;
-    let targets = state.sessions().signal_targets(&signal.session, &signal.to).map_err(|error| match error {
+    let message = SignalMessage {
+        to: signal.to.clone(),
+        kind: signal.kind.clone().map(serde_json::Value::String),
+        data: signal.data.clone().map(serde_json::Value::String),
+    };
+    let sent = state.try_decide(|conference, now| {
+        conference.rest_signal(&signal.session, message, now).map(|(targets, outcome)| (outcome, targets))
+    });
+    let targets = sent.map_err(|error| match error {
         StoreError::SessionNotFound => ApiError::Empty(StatusCode::NOT_FOUND),
         StoreError::SessionNotActive => ApiError::Empty(StatusCode::NOT_ACCEPTABLE),
         StoreError::UnknownSignalTarget(index) => ApiError::Message(
@@ -43,15 +52,8 @@ pub async fn send(State(state): State<AppState>, JsonBody(body): JsonBody) -> Re
                 signal.to[index]
             ),
         ),
-        other => unreachable!("signal_targets does not return {other:?}"),
+        other => ApiError::Message(StatusCode::INTERNAL_SERVER_ERROR, other.to_string()),
     })?;
-    crate::signaling::methods::deliver_signal(
-        &state,
-        &signal.session,
-        &signal.to,
-        signal.kind.as_deref(),
-        signal.data.as_deref(),
-    );
     tracing::info!(session = %signal.session, targets = targets.len(), "signal sent");
     Ok(axum::http::StatusCode::OK.into_response())
 }

@@ -7,7 +7,7 @@ use axum::response::Response;
 use super::error::ApiError;
 use super::extract::Ids;
 use super::guard::check_id;
-use super::state::AppState;
+use crate::services::AppState;
 use crate::session::StoreError;
 
 pub async fn delete(
@@ -16,15 +16,13 @@ pub async fn delete(
 ) -> Result<Response, ApiError> {
     check_id("sessionId", &session_id)?;
     check_id("streamId", &stream_id)?;
-    let owner = state.sessions().stream_owner(&session_id, &stream_id).map(|c| c.id.clone());
-    match owner {
+    let removed =
+        state.try_decide(|conference, now| conference.remove_stream(&session_id, &stream_id, now).map(|o| (o, ())));
+    match removed {
         // OpenVidu: 400 when the session does not exist at all, 404 for an unknown stream.
         Err(StoreError::SessionNotFound) => Err(ApiError::Empty(StatusCode::BAD_REQUEST)),
         Err(StoreError::StreamOfIpcam) => Err(ApiError::Empty(StatusCode::METHOD_NOT_ALLOWED)),
         Err(_) => Err(ApiError::Empty(StatusCode::NOT_FOUND)),
-        Ok(owner) => {
-            crate::signaling::streams::unpublish(&state, &session_id, &owner, "forceUnpublishByServer", true);
-            Ok(super::respond::no_content())
-        }
+        Ok(()) => Ok(super::respond::no_content()),
     }
 }

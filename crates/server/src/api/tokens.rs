@@ -11,9 +11,9 @@ use super::error::ApiError;
 use super::extract::Family;
 use super::legacy_token::token_query;
 use super::respond::ok_json;
-use super::state::AppState;
 use crate::clock::now_ms;
 use crate::fields::Fields;
+use crate::services::AppState;
 use crate::session::ConnectionProperties;
 
 pub async fn create(
@@ -28,8 +28,8 @@ pub async fn create(
         .to_string();
     let not_found = || ApiError::Message(StatusCode::NOT_FOUND, format!("Session {session_id} not found"));
     let named = {
-        let sessions = state.sessions();
-        sessions.session(&session_id).ok_or_else(not_found)?.props.media_node.clone()
+        let conference = state.conference();
+        conference.store().session(&session_id).ok_or_else(not_found)?.props.media_node.clone()
     };
     // Tokens are always WebRTC and always recorded, as in OpenVidu 2.32.
     body.remove("record");
@@ -40,9 +40,9 @@ pub async fn create(
     }
     let props = ConnectionProperties::parse(&Fields::new(&body), &state.connection_defaults())?;
     super::capacity::ensure(&state, named.as_deref()).await?;
-    let mut sessions = state.sessions();
-    let connection = sessions
-        .create_connection_with_query(&session_id, props, &state.public().ws_url, now_ms(), token_query(family))
+    let mut conference = state.conference();
+    let connection = conference
+        .create_connection(&session_id, props, &state.public().ws_url, now_ms(), token_query(family))
         .map_err(|_| not_found())?;
     tracing::info!(session = %session_id, connection = %connection.id, "token created");
     Ok(ok_json(connection.token_json().expect("WebRTC connections have tokens")))

@@ -17,9 +17,9 @@ use clap::Parser;
 use plenum::api::{AppState, front_door};
 use plenum::clock::now_ms;
 use plenum::config::Config;
+use plenum::ids::IdGenerator;
 use plenum::server::{StopSignal, serve_http};
 use plenum::session::SessionStore;
-use plenum::session::ids::IdGenerator;
 use plenum::status::ServerStatus;
 
 #[derive(Parser)]
@@ -43,7 +43,8 @@ async fn main() -> std::io::Result<()> {
     let config = Config::load(None, &|key| std::env::var(key).ok()).map_err(std::io::Error::other)?.config;
     let public = config.public_endpoint(cli.listen);
     let state =
-        AppState::new(config, public, SessionStore::new(IdGenerator::from_os()), ServerStatus::started(now_ms()));
+        AppState::new(config, public, SessionStore::new(IdGenerator::from_os()), ServerStatus::started(now_ms()))
+            .map_err(std::io::Error::other)?;
     let json = |body: &'static str| move || async move { ([(header::CONTENT_TYPE, "application/json")], body) };
     let app = Router::new()
         .route("/openvidu/api/sessions/{id}", get(json(session_body)))

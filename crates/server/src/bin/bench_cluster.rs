@@ -304,7 +304,7 @@ fn requests(client: &mut Client, count: usize, nodes: usize, sessions: usize) ->
 /// Times `count` rounds of `/status`, `/sessions` and `/media-nodes?sessions=true` through the API router in
 /// this process, on this thread: the server's work without the network.
 fn in_process(runtime: &tokio::runtime::Runtime, state: &AppState, count: usize) -> Result<Local> {
-    let router = plenum::api::router(state.clone());
+    let router = plenum::api::router(state.clone(), plenum::signaling::routes());
     let credentials = base64::engine::general_purpose::STANDARD.encode(format!("OPENVIDUAPP:{SECRET}"));
     let authorization = format!("Basic {credentials}");
     let call = |path: &str| -> Result<Duration> {

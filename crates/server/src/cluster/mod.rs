@@ -13,17 +13,14 @@ use std::path::PathBuf;
 
 use crate::config::Config;
 
-/// The cluster's settings from the configuration; `started_ms` names the CDR file of this run.
-pub fn settings_from(config: &Config, started_ms: u64) -> service::ClusterSettings {
+/// The cluster's settings from the configuration.
+pub fn settings_from(config: &Config) -> service::ClusterSettings {
     let settings = &config.settings;
     service::ClusterSettings {
         enabled: settings.bool("OPENVIDU_PRO_CLUSTER"),
         cluster_id: config.cluster_id.clone(),
         strategy: placement::LoadStrategy::parse(settings.text("OPENVIDU_PRO_CLUSTER_LOAD_STRATEGY"))
             .unwrap_or_default(),
-        cdr_file: settings
-            .bool("OPENVIDU_CDR")
-            .then(|| config.cdr_path.join(format!("CDR.{}_{started_ms}.log", crate::clock::civil_date(started_ms)))),
         auto_mode: settings.text("OPENVIDU_PRO_CLUSTER_MODE") == "auto",
         local: settings.text("OPENVIDU_PRO_CLUSTER_ENVIRONMENT") == "local",
         cluster_path: PathBuf::from(settings.text("OPENVIDU_PRO_CLUSTER_PATH")),

@@ -1,9 +1,8 @@
 //! The cluster at run time: connections to media nodes over the Kurento
-//! protocol, around the pure [`Registry`]. Status changes are written to the
-//! CDR (when on) and published on an event bus for webhooks.
+//! protocol, around the pure [`Registry`]. Status changes go onto the event
+//! bus (and from there into the CDR and to webhooks).
 
 use std::collections::HashMap;
-use std::io::Write;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -11,7 +10,6 @@ use std::time::Duration;
 use kurento_protocol::client::{ClientOptions, ConnectionState, KurentoClient};
 use kurento_protocol::object_id::SERVER_MANAGER_ID;
 use serde_json::{Value, json};
-use tokio::sync::broadcast;
 
 use super::launcher::{LaunchError, Launcher, LocalLauncher};
 use super::node::MediaNode;
@@ -19,6 +17,7 @@ use super::placement::{LoadStrategy, PlacementError};
 use super::registry::{Registry, RegistryError, StatusChange};
 use super::status::{Happening, NodeStatus};
 use crate::clock::now_ms;
+use crate::events::{Event, EventBus, EventRecord};
 use plenum_media_node::media::MediaConfig;
 use plenum_media_node::node::{NodeConfig, RunningNode};
 use plenum_media_node::transport::ControlConfig;
@@ -32,8 +31,6 @@ pub struct ClusterSettings {
     pub enabled: bool,
     pub cluster_id: String,
     pub strategy: LoadStrategy,
-    /// The CDR file, when `OPENVIDU_CDR=true`.
-    pub cdr_file: Option<PathBuf>,
     /// `OPENVIDU_PRO_CLUSTER_MODE=auto`: nodes are launched, not added by URI.
     pub auto_mode: bool,
     /// `OPENVIDU_PRO_CLUSTER_ENVIRONMENT=local`: nodes are processes on this host.
@@ -51,11 +48,6 @@ pub struct ClusterSettings {
     pub monitoring_interval: Duration,
     /// Where the embedded node announces media (`MEDIA_NODES_PUBLIC_IPS`' first entry, else loopback).
     pub embedded_rtc_address: std::net::IpAddr,
-}
-
-#[derive(Debug, Clone)]
-pub enum ClusterEvent {
-    StatusChanged(StatusChange),
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -96,7 +88,7 @@ pub struct ClusterService {
     settings: ClusterSettings,
     registry: Mutex<Registry>,
     clients: Mutex<HashMap<String, Arc<KurentoClient>>>,
-    bus: broadcast::Sender<ClusterEvent>,
+    events: EventBus,
     launcher: Option<Arc<dyn Launcher>>,
     embedded: Mutex<Option<RunningNode>>,
     /// True once the startup nodes (discovered, launched, embedded) had their chance.
@@ -104,20 +96,24 @@ pub struct ClusterService {
 }
 
 impl ClusterService {
-    pub fn new(settings: ClusterSettings) -> Arc<Self> {
+    pub fn new(settings: ClusterSettings, events: EventBus) -> Arc<Self> {
         let launcher: Option<Arc<dyn Launcher>> = settings.local.then(|| {
             Arc::new(LocalLauncher::new(settings.media_node_bin.clone(), &settings.cluster_path)) as Arc<dyn Launcher>
         });
-        Self::with_launcher(settings, launcher)
+        Self::with_launcher(settings, launcher, events)
     }
 
-    pub fn with_launcher(settings: ClusterSettings, launcher: Option<Arc<dyn Launcher>>) -> Arc<Self> {
+    pub fn with_launcher(
+        settings: ClusterSettings,
+        launcher: Option<Arc<dyn Launcher>>,
+        events: EventBus,
+    ) -> Arc<Self> {
         let registry = Mutex::new(Registry::new(settings.strategy));
         Arc::new(Self {
             settings,
             registry,
             clients: Mutex::new(HashMap::new()),
-            bus: broadcast::channel(256).0,
+            events,
             launcher,
             embedded: Mutex::new(None),
             brought_up: tokio::sync::watch::channel(false).0,
@@ -270,10 +266,6 @@ impl ClusterService {
         self.registry.lock().unwrap_or_else(|p| p.into_inner())
     }
 
-    pub fn events(&self) -> broadcast::Receiver<ClusterEvent> {
-        self.bus.subscribe()
-    }
-
     /// Connects to a node by URI, checks it answers (ping, `getInfo`) and registers it as running.
     pub async fn add_uri(
         self: &Arc<Self>,
@@ -299,7 +291,7 @@ impl ClusterService {
         let id = match (known_id, &environment_id) {
             (Some(id), _) => id,
             (None, Some(env)) => MediaNode::id_for(env),
-            (None, None) => format!("media_{}", crate::session::ids::random_node_suffix()),
+            (None, None) => crate::ids::one_off().media_node_id(),
         };
         let node = MediaNode {
             id: id.clone(),
@@ -493,37 +485,26 @@ impl ClusterService {
         Ok(removal.sessions)
     }
 
-    /// Writes each change to the CDR and the event bus.
+    /// Logs each change and puts it on the event bus.
     pub fn publish(&self, changes: Vec<StatusChange>) {
         for change in changes {
             tracing::info!(id = %change.node.id, old = ?change.old_status.map(|s| s.as_str()), new = %change.new_status, "media node status changed");
-            if let Some(path) = &self.settings.cdr_file {
-                let line = json!({"mediaNodeStatusChanged": self.status_event(&change)});
-                let written = std::fs::OpenOptions::new()
-                    .create(true)
-                    .append(true)
-                    .open(path)
-                    .and_then(|mut file| writeln!(file, "{line}"));
-                if let Err(error) = written {
-                    tracing::warn!(path = %path.display(), %error, "cannot write the CDR");
-                }
-            }
-            let _ = self.bus.send(ClusterEvent::StatusChanged(change));
+            self.events.publish(self.status_event(&change));
         }
     }
 
-    /// The `mediaNodeStatusChanged` fields.
-    pub fn status_event(&self, change: &StatusChange) -> Value {
-        json!({
-            "timestamp": change.timestamp,
-            "id": change.node.id,
-            "environmentId": change.node.environment_id,
-            "ip": change.node.ip,
-            "uri": change.node.uri,
-            "clusterId": self.settings.cluster_id,
-            "oldStatus": change.old_status.map(|s| s.as_str()),
-            "newStatus": change.new_status.as_str(),
-        })
+    /// The `mediaNodeStatusChanged` event of a change.
+    pub fn status_event(&self, change: &StatusChange) -> EventRecord {
+        Event::MediaNodeStatusChanged {
+            id: change.node.id.clone(),
+            environment_id: change.node.environment_id.clone(),
+            ip: change.node.ip.clone(),
+            uri: change.node.uri.clone(),
+            cluster_id: self.settings.cluster_id.clone(),
+            old_status: change.old_status.map(|s| s.as_str()),
+            new_status: change.new_status.as_str(),
+        }
+        .at(change.timestamp)
     }
 
     /// A session closed: a draining node it left idle terminates (and is let go).

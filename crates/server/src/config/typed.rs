@@ -164,7 +164,7 @@ impl Config {
             .map(|line| IceServerSpec::from_config_line(line).expect("validated as an ICE server"))
             .collect();
         let cluster_id = match settings.text("OPENVIDU_PRO_CLUSTER_ID") {
-            "" => format!("plenum_{}", crate::session::ids::random_alphanumeric(8)),
+            "" => crate::ids::one_off().cluster_id(),
             id => id.to_string(),
         };
         Ok(Config {

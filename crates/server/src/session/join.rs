@@ -68,7 +68,7 @@ impl SessionStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::session::ids::IdGenerator;
+    use crate::ids::IdGenerator;
     use crate::session::{ConnectionDefaults, ConnectionProperties, SessionDefaults, SessionProperties};
 
     fn store_with_token() -> (SessionStore, String, String) {

@@ -4,7 +4,6 @@
 pub mod activity;
 pub mod connection;
 pub mod connection_properties;
-pub mod ids;
 pub mod join;
 pub mod model;
 pub mod properties;

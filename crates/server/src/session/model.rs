@@ -56,6 +56,10 @@ pub struct Session {
     pub media_node_id: Option<String>,
     /// Since when the session has had no participants; `None` while it has some.
     pub empty_since: Option<u64>,
+    /// Participants that joined with the secret (the recorder's way in): REST and
+    /// the other participants never see them, but they receive the session's
+    /// notifications. Connection id → join time.
+    pub hidden: IndexMap<String, u64>,
     /// Serialized Session JSON per view (without `webRtcStats`), filled on
     /// first read. Applications poll `GET /sessions/{id}`, and the JSON only
     /// changes when the session does. The store hands out `&mut Session`
@@ -74,6 +78,7 @@ impl Session {
             broadcasting: false,
             media_node_id: None,
             empty_since: Some(now),
+            hidden: IndexMap::new(),
             json_cache: Default::default(),
         }
     }

@@ -8,9 +8,9 @@ use indexmap::IndexMap;
 
 use super::connection::{Connection, Token};
 use super::connection_properties::{ConnectionProperties, ConnectionUpdate};
-use super::ids::IdGenerator;
 use super::model::Session;
 use super::properties::SessionProperties;
+use crate::ids::IdGenerator;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum StoreError {
@@ -57,6 +57,11 @@ impl SessionStore {
         };
         let session = Session::new(id.clone(), props, now);
         Ok(self.sessions.entry(id).or_insert(session))
+    }
+
+    /// The generator every id of this store's sessions comes from.
+    pub fn ids(&mut self) -> &mut IdGenerator {
+        &mut self.ids
     }
 
     pub fn session(&self, id: &str) -> Option<&Session> {

@@ -12,11 +12,13 @@ use serde_json::{Map, Value, json};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::codes::{Code, error};
-use super::hub::Outbound;
+use super::codes::{Code, error, refused};
+use super::methods::read;
 use super::websocket::{self, Socket};
 use super::{methods, streams};
-use crate::api::AppState;
+use crate::events::EndReason;
+use crate::hub::{Outbound, Outbox};
+use crate::services::AppState;
 
 /// Pings count every this often unless the client names its interval (openvidu-browser: 5 s).
 const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(5);
@@ -56,8 +58,8 @@ struct Client {
 async fn serve(state: AppState, socket: Socket, ip: String) {
     let (mut sink, mut source) = socket.split();
     let (outbox, mut queue) = mpsc::unbounded_channel::<Outbound>();
-    let rpc = crate::session::ids::random_alphanumeric(26).to_lowercase();
-    state.signaling().register(&rpc, outbox.clone());
+    let rpc = crate::ids::one_off().rpc_session_id();
+    state.hub().register(&rpc, outbox.clone());
     let writer = tokio::spawn(async move {
         while let Some(outbound) = queue.recv().await {
             let sent = match outbound {
@@ -74,7 +76,7 @@ async fn serve(state: AppState, socket: Socket, ip: String) {
     });
     let mut client = Client { rpc, ip, ping_interval: None, last_ping: Instant::now(), closing: false };
     let mut watchdog = tokio::time::interval(Duration::from_secs(1));
-    let mut reason = "networkDisconnect";
+    let mut reason = EndReason::NetworkDisconnect;
     loop {
         tokio::select! {
             frame = source.next() => {
@@ -87,7 +89,7 @@ async fn serve(state: AppState, socket: Socket, ip: String) {
                     let _ = outbox.send(Outbound::Text(reply));
                 }
                 if client.closing {
-                    reason = "disconnect";
+                    reason = EndReason::Disconnect;
                     let _ = outbox.send(Outbound::Close);
                     break;
                 }
@@ -103,7 +105,7 @@ async fn serve(state: AppState, socket: Socket, ip: String) {
             }
         }
     }
-    if let Some((session, connection)) = state.signaling().unregister(&client.rpc) {
+    if let Some((session, connection)) = state.hub().unregister(&client.rpc) {
         methods::leave(&state, &session, &connection, reason);
     }
     drop(outbox);
@@ -111,7 +113,7 @@ async fn serve(state: AppState, socket: Socket, ip: String) {
 }
 
 /// Answers one frame; `None` for notifications and responses.
-async fn handle(state: &AppState, client: &mut Client, outbox: &super::hub::Outbox, text: &str) -> Option<String> {
+async fn handle(state: &AppState, client: &mut Client, outbox: &Outbox, text: &str) -> Option<String> {
     let (id, method, params) = match jsonrpc::parse(text) {
         Err(malformed) => return Some(jsonrpc::error(malformed.id.as_ref(), &malformed.error)),
         Ok(Incoming::Response { .. }) => return None,
@@ -137,7 +139,7 @@ enum Reply {
 async fn call(
     state: &AppState,
     client: &mut Client,
-    outbox: &super::hub::Outbox,
+    outbox: &Outbox,
     method: &str,
     params: &Map<String, Value>,
 ) -> Result<Reply, RpcError> {
@@ -151,7 +153,7 @@ async fn call(
         }
         "connect" => {
             let old = params.get("sessionId").and_then(Value::as_str).unwrap_or("");
-            if !old.is_empty() && old != rpc && state.signaling().rebind_socket(old, outbox.clone()) {
+            if !old.is_empty() && old != rpc && state.hub().rebind_socket(old, outbox.clone()) {
                 client.rpc = old.to_string();
                 return Ok(Reply::WithSession(json!({"value": "reconnection successful"})));
             }
@@ -160,6 +162,7 @@ async fn call(
         "joinRoom" => {
             // Right after startup the media nodes may still be coming up: give them their chance.
             let _ = state.cluster().ensure_capacity(None).await;
+            let params = read("joinRoom", params, &rpc)?;
             return methods::join_room(state, &rpc, params, &client.ip).map(Reply::WithSession);
         }
         "echo" => return Ok(Reply::WithSession(json!({}))),
@@ -169,7 +172,7 @@ async fn call(
         }
         _ => {}
     }
-    let Some((session, connection)) = state.signaling().joined(&rpc) else {
+    let Some((session, connection)) = state.hub().joined(&rpc) else {
         return match KNOWN.contains(&method) {
             true => Err(error(Code::Transport, format!("'{method}' needs joinRoom first"), Some(&rpc))),
             false => Err(unknown(method)),
@@ -177,50 +180,47 @@ async fn call(
     };
     match method {
         "leaveRoom" => {
-            methods::leave(state, &session, &connection, "disconnect");
+            methods::leave(state, &session, &connection, EndReason::Disconnect);
             Ok(Reply::WithSession(json!({})))
         }
         "sendMessage" => {
+            let params = read(method, params, &rpc)?;
             methods::send_message(state, &rpc, &session, &connection, params).map(|_| Reply::WithSession(json!({})))
         }
         "videoData" => Ok(Reply::WithSession(json!({}))),
         "forceDisconnect" => {
-            require_moderator(state, &rpc, &session, &connection)?;
-            let target = params.get("connectionId").and_then(Value::as_str).unwrap_or("");
-            if !state.signaling().members(&session).iter().any(|c| c == target) {
-                return Err(error(Code::UserNotFound, format!("Connection '{target}' not found"), Some(&rpc)));
-            }
-            methods::evict(state, &session, target, "forceDisconnectByUser");
+            let target: super::params::ForceDisconnect = read(method, params, &rpc)?;
+            state
+                .try_decide(|conference, now| {
+                    conference.force_disconnect(&session, &connection, &target.connection_id, now).map(|o| (o, ()))
+                })
+                .map_err(refused(&rpc))?;
             Ok(Reply::WithSession(json!({})))
         }
-        "publishVideo" => streams::publish(state, &rpc, &session, &connection, params).await.map(Reply::WithSession),
+        "publishVideo" => {
+            let params = read(method, params, &rpc)?;
+            streams::publish(state, &rpc, &session, &connection, params).await.map(Reply::WithSession)
+        }
         "receiveVideoFrom" => {
+            let params = read(method, params, &rpc)?;
             streams::subscribe(state, &rpc, &session, &connection, params).await.map(Reply::WithSession)
         }
         "onIceCandidate" => {
+            let params = read(method, params, &rpc)?;
             streams::ice_candidate(state, &rpc, &session, &connection, params).await.map(Reply::WithSession)
         }
-        "unpublishVideo" => {
-            if streams::unpublish(state, &session, &connection, "unpublish", false) {
-                Ok(Reply::WithSession(json!({})))
-            } else {
-                Err(error(Code::Generic, "This participant is not publishing", Some(&rpc)))
-            }
-        }
+        "unpublishVideo" => streams::unpublish(state, &rpc, &session, &connection).map(Reply::WithSession),
         "unsubscribeFromVideo" => {
-            streams::unsubscribe(state, &rpc, &session, &connection, params).map(Reply::WithSession)
+            let params: super::params::UnsubscribeFromVideo = read(method, params, &rpc)?;
+            streams::unsubscribe(state, &rpc, &session, &connection, &params.sender).map(Reply::WithSession)
         }
         "streamPropertyChanged" => {
+            let params = read(method, params, &rpc)?;
             streams::property_changed(state, &rpc, &session, &connection, params).map(Reply::WithSession)
         }
         "forceUnpublish" => {
-            require_moderator(state, &rpc, &session, &connection)?;
-            let stream = params.get("streamId").and_then(Value::as_str).unwrap_or("");
-            let owner = streams::owner_of_stream(stream).unwrap_or("").to_string();
-            if !streams::unpublish(state, &session, &owner, "forceUnpublishByUser", true) {
-                return Err(error(Code::Generic, format!("Stream '{stream}' not found"), Some(&rpc)));
-            }
-            Ok(Reply::WithSession(json!({})))
+            let params: super::params::ForceUnpublish = read(method, params, &rpc)?;
+            streams::force_unpublish(state, &rpc, &session, &connection, &params.stream_id).map(Reply::WithSession)
         }
         "applyFilter"
         | "execFilterMethod"
@@ -230,6 +230,7 @@ async fn call(
             Err(error(Code::Generic, format!("Filters ('{method}') are not supported by Plenum"), Some(&rpc)))
         }
         "reconnectStream" => {
+            let params = read(method, params, &rpc)?;
             streams::reconnect(state, &rpc, &session, &connection, params).await.map(Reply::WithSession)
         }
         "prepareReceiveVideoFrom" | "subscribeToSpeechToText" | "unsubscribeFromSpeechToText" => {
@@ -265,14 +266,4 @@ const KNOWN: &[&str] = &[
 
 fn unknown(method: &str) -> RpcError {
     error(Code::MethodNotFound, format!("Method not found: {method}"), None)
-}
-
-fn require_moderator(state: &AppState, rpc: &str, session: &str, connection: &str) -> Result<(), RpcError> {
-    let sessions = state.sessions();
-    let role = sessions.connection(session, connection).ok().and_then(|c| c.props.role);
-    if role == Some(crate::wire::Role::Moderator) {
-        Ok(())
-    } else {
-        Err(error(Code::UserUnauthorized, "Only a MODERATOR can do this", Some(rpc)))
-    }
 }

@@ -1,146 +1,18 @@
 //! The media methods of the signaling protocol (`publishVideo`, `receiveVideoFrom`,
-//! `onIceCandidate`, `unpublishVideo`, `unsubscribeFromVideo`, `streamPropertyChanged`,
-//! `forceUnpublish`) and REST `DELETE …/stream/{id}`: the session store records the
-//! streams, [`super::media`] drives the node, and the hub tells the participants.
+//! `onIceCandidate`, `reconnectStream`, `unpublishVideo`, `unsubscribeFromVideo`,
+//! `streamPropertyChanged`, `forceUnpublish`): the conference core decides, the
+//! media layer negotiates with the node in between.
 
 use kurento_protocol::error::RpcError;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 
-use super::codes::{Code, error, required_text};
-use super::media::{Bandwidth, Negotiated};
-use crate::api::AppState;
-use crate::clock::now_ms;
-use crate::session::connection::{EndpointStats, MediaOptions, Publisher, Subscriber};
-use crate::wire::Role;
-
-fn text(params: &Map<String, Value>, name: &str, rpc: &str) -> Result<String, RpcError> {
-    required_text(params, name, Some(rpc)).map(str::to_string)
-}
-
-fn flag(params: &Map<String, Value>, name: &str, default: bool) -> bool {
-    params.get(name).and_then(Value::as_bool).unwrap_or(default)
-}
-
-/// `str_<CAM|SCR|CUS|MIC>_<1 upper + 3 alnum>_<connectionId>`, OpenVidu's stream id form.
-fn stream_id(type_of_video: Option<&str>, has_video: bool, connection: &str) -> String {
-    let kind = match (has_video, type_of_video) {
-        (false, _) => "MIC".to_string(),
-        (true, Some(kind)) if kind.len() >= 3 => kind[..3].to_uppercase(),
-        _ => "CAM".to_string(),
-    };
-    let tail = crate::session::ids::random_alphanumeric(4);
-    let first = tail.chars().next().unwrap_or('A').to_ascii_uppercase();
-    format!("str_{kind}_{first}{}_{connection}", &tail[1..])
-}
-
-/// The publisher connection of a stream id: from its last `con_`.
-pub fn owner_of_stream(stream_id: &str) -> Option<&str> {
-    stream_id.rfind("con_").map(|index| &stream_id[index..])
-}
-
-fn bandwidth(state: &AppState, session: &str, connection: &str) -> Bandwidth {
-    let settings = &state.config().settings;
-    let mut bandwidth = Bandwidth {
-        max_recv: settings.int("OPENVIDU_STREAMS_VIDEO_MAX_RECV_BANDWIDTH"),
-        min_recv: settings.int("OPENVIDU_STREAMS_VIDEO_MIN_RECV_BANDWIDTH"),
-        max_send: settings.int("OPENVIDU_STREAMS_VIDEO_MAX_SEND_BANDWIDTH"),
-        min_send: settings.int("OPENVIDU_STREAMS_VIDEO_MIN_SEND_BANDWIDTH"),
-    };
-    let sessions = state.sessions();
-    if let Some(options) = sessions.connection(session, connection).ok().and_then(|c| c.props.kurento_options.as_ref())
-    {
-        for (slot, value) in [
-            (&mut bandwidth.max_recv, options.video_max_recv_bandwidth),
-            (&mut bandwidth.min_recv, options.video_min_recv_bandwidth),
-            (&mut bandwidth.max_send, options.video_max_send_bandwidth),
-            (&mut bandwidth.min_send, options.video_min_send_bandwidth),
-        ] {
-            if let Some(value) = value {
-                *slot = value;
-            }
-        }
-    }
-    bandwidth
-}
-
-/// The stream as events and `joinRoom` results show it.
-pub fn stream_json(publisher: &Publisher) -> Value {
-    let options = &publisher.media_options;
-    json!({
-        "id": publisher.stream_id,
-        "createdAt": publisher.created_at,
-        "hasAudio": options.has_audio,
-        "hasVideo": options.has_video,
-        "audioActive": options.audio_active,
-        "videoActive": options.video_active,
-        "typeOfVideo": options.type_of_video,
-        "frameRate": options.frame_rate,
-        "videoDimensions": options.video_dimensions,
-        "filter": options.filter,
-    })
-}
-
-pub async fn publish(
-    state: &AppState,
-    rpc: &str,
-    session: &str,
-    connection: &str,
-    params: &Map<String, Value>,
-) -> Result<Value, RpcError> {
-    // Hidden (secret) participants have no REST connection and may only subscribe.
-    let role = state.sessions().connection(session, connection).map(|c| c.props.role).unwrap_or(Some(Role::Subscriber));
-    if role == Some(Role::Subscriber) {
-        return Err(error(Code::UserUnauthorized, "A SUBSCRIBER cannot publish", Some(rpc)));
-    }
-    if state.media().is_publishing(session, connection) {
-        return Err(error(Code::Generic, "This participant is publishing already", Some(rpc)));
-    }
-    let offer = text(params, "sdpOffer", rpc)?;
-    let has_video = flag(params, "hasVideo", true);
-    let type_of_video = params.get("typeOfVideo").and_then(Value::as_str).map(str::to_string);
-    let options = MediaOptions {
-        has_audio: flag(params, "hasAudio", true),
-        audio_active: flag(params, "audioActive", true),
-        has_video,
-        video_active: flag(params, "videoActive", true),
-        type_of_video: type_of_video.clone().unwrap_or_else(|| if has_video { "CAMERA".into() } else { String::new() }),
-        frame_rate: params.get("frameRate").and_then(Value::as_i64).filter(|f| *f >= 0),
-        video_dimensions: params.get("videoDimensions").and_then(Value::as_str).unwrap_or("").to_string(),
-        filter: json!({}),
-    };
-    let node = state.sessions().session(session).and_then(|s| s.media_node_id.clone());
-    let client = node
-        .as_deref()
-        .and_then(|node| state.cluster().client(node))
-        .ok_or_else(|| error(Code::RoomCannotBeCreated, "The session's media node is not reachable", Some(rpc)))?;
-    let id = stream_id(type_of_video.as_deref(), has_video, connection);
-    let bandwidth = bandwidth(state, session, connection);
-    let negotiated = state
-        .media()
-        .publish(session, connection, &id, &offer, bandwidth, client, state.signaling_arc())
-        .await
-        .map_err(|e| error(Code::Generic, e, Some(rpc)))?;
-    let answer = negotiated.answer.clone();
-    let created_at = now_ms();
-    let publisher = Publisher {
-        stream_id: id.clone(),
-        created_at,
-        media_options: options,
-        endpoint: endpoint_stats(offer, negotiated),
-    };
-    let stream = stream_json(&publisher);
-    if let Some(participant) = state.sessions().participant_mut(session, connection) {
-        participant.publishers.push(publisher);
-    }
-    state.signaling().notify_except(
-        session,
-        connection,
-        "participantPublished",
-        &json!({"id": connection, "streams": [stream]}),
-    );
-    tracing::info!(%session, %connection, stream = %id, "stream published");
-    Ok(json!({"sdpAnswer": answer, "id": id, "createdAt": created_at}))
-}
+use super::codes::{Code, error, refused};
+use super::params::{OnIceCandidate, PublishVideo, ReceiveVideoFrom, ReconnectStream, StreamPropertyChanged};
+use crate::conference::{PropertyChange, PublishRequest, owner_of_stream};
+use crate::events::EndReason;
+use crate::media::Negotiated;
+use crate::services::AppState;
+use crate::session::connection::{EndpointStats, MediaOptions};
 
 /// The `?webRtcStats=true` details of a negotiated endpoint.
 fn endpoint_stats(offer: String, negotiated: Negotiated) -> EndpointStats {
@@ -152,31 +24,74 @@ fn endpoint_stats(offer: String, negotiated: Negotiated) -> EndpointStats {
     }
 }
 
+pub async fn publish(
+    state: &AppState,
+    rpc: &str,
+    session: &str,
+    connection: &str,
+    params: PublishVideo,
+) -> Result<Value, RpcError> {
+    let has_video = params.has_video;
+    let options = MediaOptions {
+        has_audio: params.has_audio,
+        audio_active: params.audio_active,
+        has_video,
+        video_active: params.video_active,
+        type_of_video: params
+            .type_of_video
+            .clone()
+            .unwrap_or_else(|| if has_video { "CAMERA".into() } else { String::new() }),
+        frame_rate: params.frame_rate.as_ref().and_then(Value::as_i64).filter(|f| *f >= 0),
+        video_dimensions: params.video_dimensions.unwrap_or_default(),
+        filter: json!({}),
+    };
+    let request = PublishRequest { options, type_of_video: params.type_of_video };
+    let ticket = state.conference().begin_publish(session, connection, request).map_err(refused(rpc))?;
+    let Some(client) = state.cluster().client(&ticket.node) else {
+        state.conference().abort_publish(&ticket);
+        return Err(error(Code::RoomCannotBeCreated, "The session's media node is not reachable", Some(rpc)));
+    };
+    let bandwidth = state.default_bandwidth().with_overrides(ticket.kurento_options.as_ref());
+    let offer = params.sdp_offer;
+    let negotiated = state
+        .media()
+        .publish(session, connection, &ticket.stream_id, &offer, bandwidth, client, state.hub().clone())
+        .await;
+    let negotiated = match negotiated {
+        Ok(negotiated) => negotiated,
+        Err(problem) => {
+            state.conference().abort_publish(&ticket);
+            return Err(error(Code::Generic, problem, Some(rpc)));
+        }
+    };
+    let answer = negotiated.answer.clone();
+    let stream = ticket.stream_id.clone();
+    let endpoint = endpoint_stats(offer, negotiated);
+    let mut result =
+        state.decide(|conference, now| conference.finish_publish(ticket, endpoint, now)).map_err(refused(rpc))?;
+    result["sdpAnswer"] = json!(answer);
+    tracing::info!(%session, %connection, %stream, "stream published");
+    Ok(result)
+}
+
 pub async fn subscribe(
     state: &AppState,
     rpc: &str,
     session: &str,
     connection: &str,
-    params: &Map<String, Value>,
+    params: ReceiveVideoFrom,
 ) -> Result<Value, RpcError> {
-    let sender = text(params, "sender", rpc)?;
-    let offer = text(params, "sdpOffer", rpc)?;
-    let publisher = owner_of_stream(&sender)
-        .ok_or_else(|| error(Code::InvalidParams, format!("'{sender}' is not a stream id"), Some(rpc)))?
-        .to_string();
-    let bandwidth = bandwidth(state, session, connection);
+    let ticket = state.conference().begin_subscribe(session, connection, &params.sender).map_err(refused(rpc))?;
+    let bandwidth = state.default_bandwidth().with_overrides(ticket.kurento_options.as_ref());
+    let offer = params.sdp_offer;
     let negotiated = state
         .media()
-        .subscribe(session, connection, &publisher, &offer, bandwidth)
+        .subscribe(session, connection, &ticket.publisher, &offer, bandwidth)
         .await
         .map_err(|e| error(Code::Generic, e, Some(rpc)))?;
     let answer = negotiated.answer.clone();
-    let subscriber =
-        Subscriber { stream_id: sender.clone(), created_at: now_ms(), endpoint: endpoint_stats(offer, negotiated) };
-    if let Some(participant) = state.sessions().participant_mut(session, connection) {
-        participant.subscribers.retain(|s| s.stream_id != sender);
-        participant.subscribers.push(subscriber);
-    }
+    let endpoint = endpoint_stats(offer, negotiated);
+    state.decide(|conference, now| (conference.finish_subscribe(ticket, endpoint, now), ()));
     Ok(json!({"sdpAnswer": answer}))
 }
 
@@ -185,90 +100,68 @@ pub async fn ice_candidate(
     rpc: &str,
     session: &str,
     connection: &str,
-    params: &Map<String, Value>,
+    params: OnIceCandidate,
 ) -> Result<Value, RpcError> {
-    let endpoint_name = text(params, "endpointName", rpc)?;
     let candidate = json!({
         "__module__": "kurento",
         "__type__": "IceCandidate",
-        "candidate": text(params, "candidate", rpc)?,
-        "sdpMid": params.get("sdpMid").cloned().unwrap_or(json!("")),
-        "sdpMLineIndex": params.get("sdpMLineIndex").cloned().unwrap_or(json!(0)),
+        "candidate": params.candidate,
+        "sdpMid": params.sdp_mid.unwrap_or(json!("")),
+        "sdpMLineIndex": params.sdp_m_line_index.unwrap_or(json!(0)),
     });
     state
         .media()
-        .add_candidate(session, connection, &endpoint_name, candidate)
+        .add_candidate(session, connection, &params.endpoint_name, candidate)
         .await
         .map_err(|e| error(Code::Generic, e, Some(rpc)))?;
     Ok(json!({}))
 }
 
-/// `reconnectStream`: the publisher renegotiates its own stream (`sdpString` is its new
-/// offer), or a subscriber renegotiates a subscription (`sdpOffer`, or `sdpString`).
+/// `reconnectStream`: the publisher renegotiates its own stream, or a subscriber a subscription.
 pub async fn reconnect(
     state: &AppState,
     rpc: &str,
     session: &str,
     connection: &str,
-    params: &Map<String, Value>,
+    params: ReconnectStream,
 ) -> Result<Value, RpcError> {
-    let stream = text(params, "stream", rpc)?;
     let offer = params
-        .get("sdpOffer")
-        .or_else(|| params.get("sdpString"))
-        .and_then(Value::as_str)
-        .map(str::to_string)
+        .sdp_offer
+        .or(params.sdp_string)
         .ok_or_else(|| error(Code::InvalidParams, "Parameter 'sdpOffer' or 'sdpString' is required", Some(rpc)))?;
-    if owner_of_stream(&stream) == Some(connection) {
-        let bandwidth = bandwidth(state, session, connection);
-        let negotiated = state
-            .media()
-            .republish(session, connection, &offer, bandwidth)
-            .await
-            .map_err(|e| error(Code::Generic, e, Some(rpc)))?;
-        let answer = negotiated.answer.clone();
-        // The stream keeps its id and creation time; its endpoint is new.
-        let created_at = state
-            .sessions()
-            .participant_mut(session, connection)
-            .and_then(|p| p.publishers.iter_mut().find(|s| s.stream_id == stream))
-            .map(|published| {
-                published.endpoint = endpoint_stats(offer, negotiated);
-                published.created_at
-            })
-            .unwrap_or_else(now_ms);
-        return Ok(json!({"id": stream, "createdAt": created_at, "sdpAnswer": answer}));
+    let stream = params.stream;
+    if owner_of_stream(&stream) != Some(connection) {
+        return subscribe(state, rpc, session, connection, ReceiveVideoFrom { sender: stream, sdp_offer: offer }).await;
     }
-    let mut subscribe_params = Map::new();
-    subscribe_params.insert("sender".into(), json!(stream));
-    subscribe_params.insert("sdpOffer".into(), json!(offer));
-    subscribe(state, rpc, session, connection, &subscribe_params).await
+    let overrides =
+        state.conference().store().connection(session, connection).ok().and_then(|c| c.props.kurento_options.clone());
+    let bandwidth = state.default_bandwidth().with_overrides(overrides.as_ref());
+    let negotiated = state
+        .media()
+        .republish(session, connection, &offer, bandwidth)
+        .await
+        .map_err(|e| error(Code::Generic, e, Some(rpc)))?;
+    let answer = negotiated.answer.clone();
+    let endpoint = endpoint_stats(offer, negotiated);
+    // The stream keeps its id and creation time; its endpoint is new.
+    let created_at = state.decide(|conference, now| {
+        (Default::default(), conference.republished(session, connection, &stream, endpoint).unwrap_or(now))
+    });
+    Ok(json!({"id": stream, "createdAt": created_at, "sdpAnswer": answer}))
 }
 
-/// Takes a participant's stream down; the others (and, when forced, the owner) get
-/// `participantUnpublished`. False when it was not publishing.
-pub fn unpublish(state: &AppState, session: &str, connection: &str, reason: &str, tell_owner: bool) -> bool {
-    let stream = state
-        .sessions()
-        .participant_mut(session, connection)
-        .and_then(|p| (!p.publishers.is_empty()).then(|| p.publishers.remove(0).stream_id));
-    let Some(stream) = stream else { return false };
-    state.media().unpublish(session, connection);
-    if let Some(session_state) = state.sessions().session_mut(session) {
-        for other in session_state.connections.values_mut() {
-            if let Some(participant) = other.participant.as_mut() {
-                participant.subscribers.retain(|s| s.stream_id != stream);
-            }
-        }
-    }
-    let event = json!({"connectionId": connection, "reason": reason});
-    if tell_owner {
-        state.signaling().notify(session, None, "participantUnpublished", &event);
-    } else {
-        state.signaling().notify_except(session, connection, "participantUnpublished", &event);
-    }
-    tracing::info!(%session, %connection, %stream, reason, "stream unpublished");
-    true
+pub fn unpublish(state: &AppState, rpc: &str, session: &str, connection: &str) -> Result<Value, RpcError> {
+    state
+        .try_decide(|conference, now| {
+            conference.unpublish(session, connection, EndReason::Unpublish, false, now).map(|o| (o, json!({})))
+        })
+        .map_err(refused(rpc))
+}
+
+pub fn force_unpublish(state: &AppState, rpc: &str, session: &str, by: &str, stream: &str) -> Result<Value, RpcError> {
+    state
+        .try_decide(|conference, now| conference.force_unpublish(session, by, stream, now).map(|o| (o, json!({}))))
+        .map_err(refused(rpc))
 }
 
 pub fn unsubscribe(
@@ -276,62 +169,27 @@ pub fn unsubscribe(
     rpc: &str,
     session: &str,
     connection: &str,
-    params: &Map<String, Value>,
+    sender: &str,
 ) -> Result<Value, RpcError> {
-    let sender = text(params, "sender", rpc)?;
-    // 2.32 sends the publisher's connection id; older browsers a stream id.
-    let publisher = owner_of_stream(&sender).unwrap_or(&sender).to_string();
-    if !state.media().unsubscribe(session, connection, &publisher) {
-        return Err(error(Code::Generic, format!("Not subscribed to '{sender}'"), Some(rpc)));
-    }
-    if let Some(participant) = state.sessions().participant_mut(session, connection) {
-        participant.subscribers.retain(|s| owner_of_stream(&s.stream_id) != Some(publisher.as_str()));
-    }
-    Ok(json!({}))
+    state
+        .try_decide(|conference, now| conference.unsubscribe(session, connection, sender, now).map(|o| (o, json!({}))))
+        .map_err(refused(rpc))
 }
 
-/// `streamPropertyChanged`: recorded and passed on to the others.
 pub fn property_changed(
     state: &AppState,
     rpc: &str,
     session: &str,
     connection: &str,
-    params: &Map<String, Value>,
+    params: StreamPropertyChanged,
 ) -> Result<Value, RpcError> {
-    let stream = text(params, "streamId", rpc)?;
-    let property = text(params, "property", rpc)?;
-    let new_value = params.get("newValue").cloned().unwrap_or(Value::Null);
-    let reason = params.get("reason").and_then(Value::as_str).unwrap_or("").to_string();
-    if let Some(participant) = state.sessions().participant_mut(session, connection) {
-        let Some(publisher) = participant.publishers.iter_mut().find(|p| p.stream_id == stream) else {
-            return Err(error(Code::Generic, format!("'{stream}' is not a stream of this participant"), Some(rpc)));
-        };
-        let as_bool = |v: &Value| v.as_bool().or_else(|| v.as_str().map(|s| s == "true")).unwrap_or(false);
-        match property.as_str() {
-            "audioActive" => publisher.media_options.audio_active = as_bool(&new_value),
-            "videoActive" => publisher.media_options.video_active = as_bool(&new_value),
-            "videoDimensions" => {
-                publisher.media_options.video_dimensions = new_value.as_str().unwrap_or_default().to_string()
-            }
-            _ => {}
-        }
-    }
-    let event = json!({"connectionId": connection, "streamId": stream, "property": property,
-                       "newValue": new_value, "reason": reason});
-    state.signaling().notify_except(session, connection, "streamPropertyChanged", &event);
-    Ok(json!({}))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn stream_ids_have_openvidu_s_form_and_name_their_owner() {
-        let id = stream_id(Some("SCREEN"), true, "con_Abc1234567");
-        assert!(id.starts_with("str_SCR_") && id.ends_with("_con_Abc1234567"), "{id}");
-        assert_eq!(owner_of_stream(&id), Some("con_Abc1234567"));
-        assert!(stream_id(None, false, "con_X").starts_with("str_MIC_"));
-        assert!(stream_id(None, true, "con_X").starts_with("str_CAM_"));
-    }
+    let change = PropertyChange {
+        stream: params.stream_id,
+        property: params.property,
+        new_value: params.new_value,
+        reason: params.reason.unwrap_or_default(),
+    };
+    state
+        .try_decide(|conference, _| conference.change_property(session, connection, change).map(|o| (o, json!({}))))
+        .map_err(refused(rpc))
 }

@@ -12,8 +12,8 @@ use kurento_protocol::event::OPENVIDU_ENDPOINT_EVENTS;
 use serde_json::{Value, json};
 use tokio::task::JoinHandle;
 
-use super::hub::Hub;
 use crate::clock::now_ms;
+use crate::hub::Hub;
 use crate::session::activity::{SharedActivity, candidate_json, event_json};
 
 /// Why a media step failed, for the client's error message.
@@ -30,6 +30,22 @@ pub struct Bandwidth {
 }
 
 impl Bandwidth {
+    /// These limits, with the ones the connection's token names (`kurentoOptions`) instead.
+    pub fn with_overrides(mut self, options: Option<&crate::session::KurentoOptions>) -> Self {
+        let Some(options) = options else { return self };
+        for (slot, value) in [
+            (&mut self.max_recv, options.video_max_recv_bandwidth),
+            (&mut self.min_recv, options.video_min_recv_bandwidth),
+            (&mut self.max_send, options.video_max_send_bandwidth),
+            (&mut self.min_send, options.video_min_send_bandwidth),
+        ] {
+            if let Some(value) = value {
+                *slot = value;
+            }
+        }
+        self
+    }
+
     /// `(setter, parameter, kbps)` for a publisher's endpoint: what the node may receive.
     fn publisher_properties(self) -> [(&'static str, &'static str, i64); 2] {
         [
@@ -429,10 +445,6 @@ impl Media {
         let media = self.sessions().remove(session)?;
         media.relay.abort();
         release_later(media.client, vec![media.pipeline])
-    }
-
-    pub fn is_publishing(&self, session: &str, connection: &str) -> bool {
-        self.sessions().get(session).is_some_and(|m| m.publishers.contains_key(connection))
     }
 }
 

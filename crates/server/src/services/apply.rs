@@ -1,0 +1,61 @@
+//! Runs an [`Outcome`] of the conference core: notifications through the hub,
+//! media work on the session's node, cluster releases, and events onto the bus.
+//! Called with the conference lock held; nothing here awaits (node calls are
+//! spawned), so the lock stays short.
+
+use super::AppState;
+use crate::conference::{Effect, Notice, Outcome, Recipients};
+
+impl AppState {
+    pub(super) fn apply(&self, outcome: Outcome) {
+        for effect in outcome.effects {
+            self.apply_effect(effect);
+        }
+        for event in outcome.events {
+            if event.event.name() == "signalSent" {
+                tracing::debug!(event = %event.cdr_line(), "signal sent");
+            } else {
+                tracing::info!(event = %event.cdr_line(), "{}", event.event.name());
+            }
+            self.events().publish(event);
+        }
+    }
+
+    fn apply_effect(&self, effect: Effect) {
+        let hub = self.hub();
+        match effect {
+            Effect::Bind { rpc, session, connection } => hub.bind(&rpc, &session, &connection),
+            Effect::Notify(Notice { session, to, method, params }) => match to {
+                Recipients::All => hub.notify(&session, None, method, &params),
+                Recipients::AllBut(except) => hub.notify_except(&session, &except, method, &params),
+                Recipients::Only(targets) => hub.notify(&session, Some(&targets), method, &params),
+            },
+            Effect::Unbind { session, connection } => {
+                hub.unbind(&session, &connection);
+            }
+            Effect::Disconnect { session, connection } => {
+                hub.close(&session, &connection);
+                hub.unbind(&session, &connection);
+            }
+            Effect::ForgetMedia { session, connection } => self.media().forget(&session, &connection),
+            Effect::UnpublishMedia { session, connection } => {
+                self.media().unpublish(&session, &connection);
+            }
+            Effect::UnsubscribeMedia { session, subscriber, publisher } => {
+                self.media().unsubscribe(&session, &subscriber, &publisher);
+            }
+            Effect::CloseMedia { session } => {
+                // The node learns that the session is gone only after its pipeline is released:
+                // a drain it completes may close the connection to the node.
+                let release = self.media().close(&session);
+                let cluster = self.cluster().clone();
+                tokio::spawn(async move {
+                    if let Some(release) = release {
+                        let _ = release.await;
+                    }
+                    cluster.session_closed(&session);
+                });
+            }
+        }
+    }
+}
