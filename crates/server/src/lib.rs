@@ -10,6 +10,7 @@ pub mod cluster;
 pub mod config;
 pub mod fields;
 pub mod gc;
+pub mod hostname;
 pub mod ice;
 pub mod recording;
 pub mod server;

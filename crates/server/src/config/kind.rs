@@ -8,6 +8,7 @@
 use std::net::IpAddr;
 
 use super::value::Value;
+use crate::hostname::is_ip_or_domain;
 use crate::ice::IceServerSpec;
 
 /// Events accepted in `OPENVIDU_WEBHOOK_EVENTS` (the 2.32 set plus the 2.13
@@ -251,24 +252,7 @@ fn check_ip(text: &str) -> Result<(), String> {
 }
 
 fn check_host(text: &str) -> Result<(), String> {
-    if text.parse::<IpAddr>().is_ok() || is_domain(text) {
-        Ok(())
-    } else {
-        Err(format!("'{text}' is not an IP address or a domain name"))
-    }
-}
-
-/// A domain name: dot-separated labels of letters, digits and inner hyphens.
-pub fn is_domain(text: &str) -> bool {
-    !text.is_empty()
-        && text.len() <= 253
-        && text.split('.').all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-        })
+    if is_ip_or_domain(text) { Ok(()) } else { Err(format!("'{text}' is not an IP address or a domain name")) }
 }
 
 #[cfg(test)]

@@ -17,7 +17,7 @@ mod value;
 
 pub use catalog::{OPENVIDU_VERSION, PROPERTIES, PropertySpec, spec};
 pub use dotenv::{Document, Line, SyntaxError};
-pub use kind::{Item, Kind, WEBHOOK_EVENTS, is_domain, parse_list};
+pub use kind::{Item, Kind, WEBHOOK_EVENTS, parse_list};
 pub use persist::write_atomically;
 pub use report::config_json;
 pub use restart_request::{Change, Plan, PlanError, parse_body as parse_restart_body, plan as plan_restart};
