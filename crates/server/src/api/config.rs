@@ -6,7 +6,7 @@ use axum::response::{IntoResponse, Response};
 
 use super::respond::ok_json;
 use super::state::AppState;
-use crate::config::{OPENVIDU_VERSION, config_json};
+use crate::config::{OPENVIDU_VERSION, config_json, keys};
 
 pub async fn all(State(state): State<AppState>) -> Response {
     ok_json(config_json(state.config(), state.public()))
@@ -29,5 +29,5 @@ pub async fn recording_path(State(state): State<AppState>) -> String {
 }
 
 pub async fn cdr(State(state): State<AppState>) -> Response {
-    Json(state.config().settings.bool("OPENVIDU_CDR")).into_response()
+    Json(state.config().settings.get(keys::OPENVIDU_CDR)).into_response()
 }

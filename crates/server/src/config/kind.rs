@@ -7,7 +7,7 @@
 
 use std::net::IpAddr;
 
-use super::value::Value;
+use super::value::{Value, ValueType};
 use crate::hostname::is_ip_or_domain;
 use crate::ice::IceServerSpec;
 
@@ -88,6 +88,24 @@ pub enum Item {
 }
 
 impl Kind {
+    /// The shape of every value [`Kind::parse`] returns for this kind. A `const
+    /// fn` so the catalog can check, when compiling, that each key's type fits.
+    pub const fn value_type(&self) -> ValueType {
+        match self {
+            Kind::Bool => ValueType::Bool,
+            Kind::Int { .. } | Kind::Port | Kind::ListenPort | Kind::ReconnectionTimeout => ValueType::Int,
+            Kind::Text
+            | Kind::NonEmpty
+            | Kind::Secret
+            | Kind::Choice(_)
+            | Kind::HttpUrl { .. }
+            | Kind::Ip { .. }
+            | Kind::Host
+            | Kind::Path => ValueType::Text,
+            Kind::List(_) => ValueType::List,
+        }
+    }
+
     /// Checks `text` and returns its typed value, or a sentence that says what is allowed.
     pub fn parse(&self, text: &str) -> Result<Value, String> {
         let trimmed = text.trim();

@@ -41,10 +41,10 @@ pub fn owner_of_stream(stream_id: &str) -> Option<&str> {
 fn bandwidth(state: &AppState, session: &str, connection: &str) -> Bandwidth {
     let settings = &state.config().settings;
     let mut bandwidth = Bandwidth {
-        max_recv: settings.int("OPENVIDU_STREAMS_VIDEO_MAX_RECV_BANDWIDTH"),
-        min_recv: settings.int("OPENVIDU_STREAMS_VIDEO_MIN_RECV_BANDWIDTH"),
-        max_send: settings.int("OPENVIDU_STREAMS_VIDEO_MAX_SEND_BANDWIDTH"),
-        min_send: settings.int("OPENVIDU_STREAMS_VIDEO_MIN_SEND_BANDWIDTH"),
+        max_recv: settings.get(crate::config::keys::OPENVIDU_STREAMS_VIDEO_MAX_RECV_BANDWIDTH),
+        min_recv: settings.get(crate::config::keys::OPENVIDU_STREAMS_VIDEO_MIN_RECV_BANDWIDTH),
+        max_send: settings.get(crate::config::keys::OPENVIDU_STREAMS_VIDEO_MAX_SEND_BANDWIDTH),
+        min_send: settings.get(crate::config::keys::OPENVIDU_STREAMS_VIDEO_MIN_SEND_BANDWIDTH),
     };
     let sessions = state.sessions();
     if let Some(options) = sessions.connection(session, connection).ok().and_then(|c| c.props.kurento_options.as_ref())
