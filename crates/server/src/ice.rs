@@ -8,8 +8,6 @@
 //! (username `<expiry>:<random>`, credential `base64(HMAC-SHA1(secret, username))`),
 //! which is what coturn's `use-auth-secret` mode checks.
 
-use std::net::IpAddr;
-
 use base64::Engine;
 use hmac::{Hmac, KeyInit, Mac};
 use serde::Serialize;
@@ -134,7 +132,7 @@ fn check_stun_turn_url(url: &str) -> Result<(), String> {
     if host.is_empty() {
         return Err(format!("'{url}' has an empty host"));
     }
-    if host.parse::<IpAddr>().is_err() && !crate::config::is_domain(host) {
+    if !crate::hostname::is_ip_or_domain(host) {
         return Err(format!("'{url}': '{host}' is not an IP address or a domain name"));
     }
     if let Some(port) = port {

@@ -5,7 +5,6 @@
 //! [`config`]; [`services`] runs them and applies their outcomes; thin
 //! adapters in [`api`] (HTTP) and [`signaling`] (the websocket); [`server`]
 //! owns the socket, TLS and the generations of services.
-
 pub mod api;
 pub mod clock;
 pub mod cluster;
@@ -15,6 +14,7 @@ pub mod credentials;
 pub mod events;
 pub mod fields;
 pub mod gc;
+pub mod hostname;
 pub mod hub;
 pub mod ice;
 pub mod ids;

@@ -34,7 +34,7 @@ use crate::config::{Config, PublicEndpoint};
 use crate::events::cdr::CdrWriter;
 use crate::gc::run_session_garbage_collector;
 use crate::ids::IdGenerator;
-use crate::services::{AppState, RestartControl, RestartTurn, StartError};
+use crate::services::{AppState, RestartControl, RestartTurn, StartError, TurnFuture};
 use crate::session::SessionStore;
 use crate::status::ServerStatus;
 
@@ -209,7 +209,7 @@ impl Services {
 pub struct Restarter(Weak<Services>);
 
 impl RestartControl for Restarter {
-    fn begin(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = Option<Box<dyn RestartTurn>>> + Send + '_>> {
+    fn begin(&self) -> TurnFuture<'_> {
         Box::pin(async move {
             let services = self.0.upgrade()?;
             let turn = services.turns.clone().lock_owned().await;

@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 
 use super::respond::ok_json;
-use crate::config::{OPENVIDU_VERSION, config_json};
+use crate::config::{OPENVIDU_VERSION, config_json, keys};
 use crate::services::AppState;
 
 pub async fn all(State(state): State<AppState>) -> Response {
@@ -29,5 +29,5 @@ pub async fn recording_path(State(state): State<AppState>) -> String {
 }
 
 pub async fn cdr(State(state): State<AppState>) -> Response {
-    Json(state.config().settings.bool("OPENVIDU_CDR")).into_response()
+    Json(state.config().settings.get(keys::OPENVIDU_CDR)).into_response()
 }

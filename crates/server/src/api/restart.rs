@@ -64,7 +64,7 @@ pub async fn restart(State(state): State<AppState>, JsonBody(body): JsonBody) ->
     for warning in &warnings {
         tracing::warn!("restart: {warning}");
     }
-    let names: Vec<&str> = changes.iter().map(|change| change.name).collect();
+    let names: Vec<&str> = changes.iter().map(|change| change.name()).collect();
     tracing::info!(properties = ?names, config_file = ?path, "restarting the master's services");
     let status = turn
         .restart(plan.config)

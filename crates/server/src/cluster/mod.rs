@@ -11,29 +11,29 @@ pub mod status;
 
 use std::path::PathBuf;
 
-use crate::config::Config;
+use crate::config::{Config, keys};
 
 /// The cluster's settings from the configuration.
 pub fn settings_from(config: &Config) -> service::ClusterSettings {
     let settings = &config.settings;
     service::ClusterSettings {
-        enabled: settings.bool("OPENVIDU_PRO_CLUSTER"),
+        enabled: settings.get(keys::OPENVIDU_PRO_CLUSTER),
         cluster_id: config.cluster_id.clone(),
-        strategy: placement::LoadStrategy::parse(settings.text("OPENVIDU_PRO_CLUSTER_LOAD_STRATEGY"))
+        strategy: placement::LoadStrategy::parse(settings.get(keys::OPENVIDU_PRO_CLUSTER_LOAD_STRATEGY))
             .unwrap_or_default(),
-        auto_mode: settings.text("OPENVIDU_PRO_CLUSTER_MODE") == "auto",
-        local: settings.text("OPENVIDU_PRO_CLUSTER_ENVIRONMENT") == "local",
-        cluster_path: PathBuf::from(settings.text("OPENVIDU_PRO_CLUSTER_PATH")),
-        kms_uris: settings.list("KMS_URIS").to_vec(),
-        startup_nodes: settings.int("OPENVIDU_PRO_CLUSTER_MEDIA_NODES").max(0) as usize,
-        autodiscovery: settings.bool("OPENVIDU_PRO_CLUSTER_AUTODISCOVERY"),
-        embedded: settings.bool("PLENUM_EMBEDDED_MEDIA_NODE"),
+        auto_mode: settings.get(keys::OPENVIDU_PRO_CLUSTER_MODE) == "auto",
+        local: settings.get(keys::OPENVIDU_PRO_CLUSTER_ENVIRONMENT) == "local",
+        cluster_path: PathBuf::from(settings.get(keys::OPENVIDU_PRO_CLUSTER_PATH)),
+        kms_uris: settings.get(keys::KMS_URIS).to_vec(),
+        startup_nodes: settings.get(keys::OPENVIDU_PRO_CLUSTER_MEDIA_NODES).max(0) as usize,
+        autodiscovery: settings.get(keys::OPENVIDU_PRO_CLUSTER_AUTODISCOVERY),
+        embedded: settings.get(keys::PLENUM_EMBEDDED_MEDIA_NODE),
         monitoring_interval: std::time::Duration::from_secs(
-            settings.int("OPENVIDU_PRO_STATS_MONITORING_INTERVAL").max(1) as u64,
+            settings.get(keys::OPENVIDU_PRO_STATS_MONITORING_INTERVAL).max(1) as u64,
         ),
-        media_node_bin: Some(settings.text("PLENUM_MEDIA_NODE_BIN")).filter(|p| !p.is_empty()).map(PathBuf::from),
+        media_node_bin: Some(settings.get(keys::PLENUM_MEDIA_NODE_BIN)).filter(|p| !p.is_empty()).map(PathBuf::from),
         embedded_rtc_address: settings
-            .list("MEDIA_NODES_PUBLIC_IPS")
+            .get(keys::MEDIA_NODES_PUBLIC_IPS)
             .first()
             .and_then(|ip| ip.parse().ok())
             .unwrap_or(std::net::IpAddr::from([127, 0, 0, 1])),

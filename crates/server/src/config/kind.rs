@@ -7,7 +7,8 @@
 
 use std::net::IpAddr;
 
-use super::value::Value;
+use super::value::{Value, ValueType};
+use crate::hostname::is_ip_or_domain;
 use crate::ice::IceServerSpec;
 
 /// Events accepted in `OPENVIDU_WEBHOOK_EVENTS` (the 2.32 set plus the 2.13
@@ -87,6 +88,24 @@ pub enum Item {
 }
 
 impl Kind {
+    /// The shape of every value [`Kind::parse`] returns for this kind. A `const
+    /// fn` so the catalog can check, when compiling, that each key's type fits.
+    pub const fn value_type(&self) -> ValueType {
+        match self {
+            Kind::Bool => ValueType::Bool,
+            Kind::Int { .. } | Kind::Port | Kind::ListenPort | Kind::ReconnectionTimeout => ValueType::Int,
+            Kind::Text
+            | Kind::NonEmpty
+            | Kind::Secret
+            | Kind::Choice(_)
+            | Kind::HttpUrl { .. }
+            | Kind::Ip { .. }
+            | Kind::Host
+            | Kind::Path => ValueType::Text,
+            Kind::List(_) => ValueType::List,
+        }
+    }
+
     /// Checks `text` and returns its typed value, or a sentence that says what is allowed.
     pub fn parse(&self, text: &str) -> Result<Value, String> {
         let trimmed = text.trim();
@@ -251,24 +270,7 @@ fn check_ip(text: &str) -> Result<(), String> {
 }
 
 fn check_host(text: &str) -> Result<(), String> {
-    if text.parse::<IpAddr>().is_ok() || is_domain(text) {
-        Ok(())
-    } else {
-        Err(format!("'{text}' is not an IP address or a domain name"))
-    }
-}
-
-/// A domain name: dot-separated labels of letters, digits and inner hyphens.
-pub fn is_domain(text: &str) -> bool {
-    !text.is_empty()
-        && text.len() <= 253
-        && text.split('.').all(|label| {
-            !label.is_empty()
-                && label.len() <= 63
-                && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
-                && !label.starts_with('-')
-                && !label.ends_with('-')
-        })
+    if is_ip_or_domain(text) { Ok(()) } else { Err(format!("'{text}' is not an IP address or a domain name")) }
 }
 
 #[cfg(test)]

@@ -6,7 +6,9 @@
 //! value stops the program with a message that names the key and what is allowed.
 
 mod catalog;
+mod declare;
 mod dotenv;
+mod key;
 mod kind;
 mod persist;
 mod report;
@@ -15,12 +17,13 @@ mod settings;
 mod typed;
 mod value;
 
-pub use catalog::{OPENVIDU_VERSION, PROPERTIES, PropertySpec, spec};
+pub use catalog::{OPENVIDU_VERSION, PROPERTIES, PropertySpec, keys};
 pub use dotenv::{Document, Line, SyntaxError};
-pub use kind::{Item, Kind, WEBHOOK_EVENTS, is_domain, parse_list};
+pub use key::{Key, Property, PropertyType};
+pub use kind::{Item, Kind, WEBHOOK_EVENTS, parse_list};
 pub use persist::write_atomically;
 pub use report::config_json;
 pub use restart_request::{Change, Plan, PlanError, parse_body as parse_restart_body, plan as plan_restart};
 pub use settings::{InvalidProperty, Settings, Source};
 pub use typed::{Config, ConfigError, LoadOutcome, PublicEndpoint, TlsSource};
-pub use value::Value;
+pub use value::{Value, ValueType};

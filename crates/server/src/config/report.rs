@@ -7,119 +7,127 @@
 
 use serde_json::{Map, Value as Json};
 
-use super::catalog::OPENVIDU_VERSION;
+use super::catalog::{OPENVIDU_VERSION, keys};
+use super::key::Property;
+use super::settings::Settings;
 use super::typed::{Config, PublicEndpoint};
 
 pub fn config_json(config: &Config, public: &PublicEndpoint) -> Json {
     let s = &config.settings;
-    let mut json = Map::new();
-    let mut put = |key: &str, value: Json| {
-        json.insert(key.to_string(), value);
-    };
-    let copy = |key: &str| s.get(key).to_json();
+    let mut report = Report { settings: s, json: Map::new() };
 
-    put("VERSION", OPENVIDU_VERSION.into());
-    put("OPENVIDU_SERVER_DEPENDENCY_VERSION", OPENVIDU_VERSION.into());
-    put("OPENVIDU_EDITION", copy("OPENVIDU_EDITION"));
-    let domain = match s.text("DOMAIN_OR_PUBLIC_IP") {
+    report.put("VERSION", OPENVIDU_VERSION.into());
+    report.put("OPENVIDU_SERVER_DEPENDENCY_VERSION", OPENVIDU_VERSION.into());
+    report.copy(&[keys::OPENVIDU_EDITION.into()]);
+    let domain = match s.get(keys::DOMAIN_OR_PUBLIC_IP) {
         "" => public.host.clone(),
         configured => configured.to_string(),
     };
-    put("DOMAIN_OR_PUBLIC_IP", domain.into());
-    put("HTTPS_PORT", public.port.into());
-    put("OPENVIDU_PUBLICURL", public.http_url.clone().into());
-    put("OPENVIDU_CDR", copy("OPENVIDU_CDR"));
-    if s.bool("OPENVIDU_CDR") {
-        put("OPENVIDU_CDR_PATH", copy("OPENVIDU_CDR_PATH"));
+    report.put("DOMAIN_OR_PUBLIC_IP", domain.into());
+    report.put("HTTPS_PORT", public.port.into());
+    report.put("OPENVIDU_PUBLICURL", public.http_url.clone().into());
+    report.copy(&[keys::OPENVIDU_CDR.into()]);
+    if s.get(keys::OPENVIDU_CDR) {
+        report.copy(&[keys::OPENVIDU_CDR_PATH.into()]);
     }
-    for key in [
-        "OPENVIDU_STREAMS_VIDEO_MAX_RECV_BANDWIDTH",
-        "OPENVIDU_STREAMS_VIDEO_MIN_RECV_BANDWIDTH",
-        "OPENVIDU_STREAMS_VIDEO_MAX_SEND_BANDWIDTH",
-        "OPENVIDU_STREAMS_VIDEO_MIN_SEND_BANDWIDTH",
-        "OPENVIDU_STREAMS_FORCED_VIDEO_CODEC",
-        "OPENVIDU_STREAMS_ALLOW_TRANSCODING",
-        "OPENVIDU_WEBRTC_SIMULCAST",
-        "OPENVIDU_SESSIONS_GARBAGE_INTERVAL",
-        "OPENVIDU_SESSIONS_GARBAGE_THRESHOLD",
-        "OPENVIDU_RECORDING",
-    ] {
-        put(key, copy(key));
-    }
-    if s.bool("OPENVIDU_RECORDING") {
-        for key in [
-            "OPENVIDU_RECORDING_VERSION",
-            "OPENVIDU_RECORDING_PATH",
-            "OPENVIDU_RECORDING_PUBLIC_ACCESS",
-            "OPENVIDU_RECORDING_NOTIFICATION",
-            "OPENVIDU_RECORDING_CUSTOM_LAYOUT",
-            "OPENVIDU_RECORDING_AUTOSTOP_TIMEOUT",
-        ] {
-            put(key, copy(key));
-        }
-        if !s.text("OPENVIDU_RECORDING_COMPOSED_URL").is_empty() {
-            put("OPENVIDU_RECORDING_COMPOSED_URL", copy("OPENVIDU_RECORDING_COMPOSED_URL"));
+    report.copy(&[
+        keys::OPENVIDU_STREAMS_VIDEO_MAX_RECV_BANDWIDTH.into(),
+        keys::OPENVIDU_STREAMS_VIDEO_MIN_RECV_BANDWIDTH.into(),
+        keys::OPENVIDU_STREAMS_VIDEO_MAX_SEND_BANDWIDTH.into(),
+        keys::OPENVIDU_STREAMS_VIDEO_MIN_SEND_BANDWIDTH.into(),
+        keys::OPENVIDU_STREAMS_FORCED_VIDEO_CODEC.into(),
+        keys::OPENVIDU_STREAMS_ALLOW_TRANSCODING.into(),
+        keys::OPENVIDU_WEBRTC_SIMULCAST.into(),
+        keys::OPENVIDU_SESSIONS_GARBAGE_INTERVAL.into(),
+        keys::OPENVIDU_SESSIONS_GARBAGE_THRESHOLD.into(),
+        keys::OPENVIDU_RECORDING.into(),
+    ]);
+    if s.get(keys::OPENVIDU_RECORDING) {
+        report.copy(&[
+            keys::OPENVIDU_RECORDING_VERSION.into(),
+            keys::OPENVIDU_RECORDING_PATH.into(),
+            keys::OPENVIDU_RECORDING_PUBLIC_ACCESS.into(),
+            keys::OPENVIDU_RECORDING_NOTIFICATION.into(),
+            keys::OPENVIDU_RECORDING_CUSTOM_LAYOUT.into(),
+            keys::OPENVIDU_RECORDING_AUTOSTOP_TIMEOUT.into(),
+        ]);
+        if !s.get(keys::OPENVIDU_RECORDING_COMPOSED_URL).is_empty() {
+            report.copy(&[keys::OPENVIDU_RECORDING_COMPOSED_URL.into()]);
         }
     }
-    put("OPENVIDU_WEBHOOK", copy("OPENVIDU_WEBHOOK"));
-    if s.bool("OPENVIDU_WEBHOOK") {
-        for key in ["OPENVIDU_WEBHOOK_ENDPOINT", "OPENVIDU_WEBHOOK_HEADERS", "OPENVIDU_WEBHOOK_EVENTS"] {
-            put(key, copy(key));
+    report.copy(&[keys::OPENVIDU_WEBHOOK.into()]);
+    if s.get(keys::OPENVIDU_WEBHOOK) {
+        report.copy(&[
+            keys::OPENVIDU_WEBHOOK_ENDPOINT.into(),
+            keys::OPENVIDU_WEBHOOK_HEADERS.into(),
+            keys::OPENVIDU_WEBHOOK_EVENTS.into(),
+        ]);
+    }
+    report.copy(&[
+        keys::KMS_URIS.into(),
+        keys::OPENVIDU_PRO_STATS_SESSION_INTERVAL.into(),
+        keys::OPENVIDU_PRO_STATS_SERVER_INTERVAL.into(),
+        keys::OPENVIDU_PRO_STATS_MONITORING_INTERVAL.into(),
+        keys::OPENVIDU_PRO_STATS_WEBRTC_INTERVAL.into(),
+        keys::OPENVIDU_PRO_CLUSTER.into(),
+    ]);
+    report.put("OPENVIDU_PRO_CLUSTER_ID", config.cluster_id.clone().into());
+    report.copy(&[
+        keys::OPENVIDU_PRO_CLUSTER_MODE.into(),
+        keys::OPENVIDU_PRO_CLUSTER_ENVIRONMENT.into(),
+        keys::OPENVIDU_PRO_CLUSTER_AUTODISCOVERY.into(),
+        keys::OPENVIDU_PRO_CLUSTER_MEDIA_NODES.into(),
+        keys::OPENVIDU_PRO_CLUSTER_LOAD_STRATEGY.into(),
+        keys::OPENVIDU_PRO_CLUSTER_PATH.into(),
+        keys::OPENVIDU_PRO_CLUSTER_RECONNECTION_TIMEOUT.into(),
+        keys::OPENVIDU_PRO_CLUSTER_AUTOSCALING.into(),
+    ]);
+    if s.get(keys::OPENVIDU_PRO_CLUSTER_AUTOSCALING) {
+        report.copy(&[
+            keys::OPENVIDU_PRO_CLUSTER_AUTOSCALING_MAX_NODES.into(),
+            keys::OPENVIDU_PRO_CLUSTER_AUTOSCALING_MIN_NODES.into(),
+            keys::OPENVIDU_PRO_CLUSTER_AUTOSCALING_MAX_LOAD.into(),
+            keys::OPENVIDU_PRO_CLUSTER_AUTOSCALING_MIN_LOAD.into(),
+        ]);
+    }
+    report.copy(&[
+        keys::OPENVIDU_PRO_ELASTICSEARCH.into(),
+        keys::OPENVIDU_PRO_ELASTICSEARCH_VERSION.into(),
+        keys::OPENVIDU_PRO_ELASTICSEARCH_HOST.into(),
+        keys::OPENVIDU_PRO_KIBANA.into(),
+        keys::OPENVIDU_PRO_KIBANA_VERSION.into(),
+        keys::OPENVIDU_PRO_KIBANA_HOST.into(),
+        keys::OPENVIDU_PRO_RECORDING_STORAGE.into(),
+        keys::OPENVIDU_PRO_NETWORK_QUALITY.into(),
+    ]);
+    if s.get(keys::OPENVIDU_PRO_NETWORK_QUALITY) {
+        report.copy(&[keys::OPENVIDU_PRO_NETWORK_QUALITY_INTERVAL.into()]);
+    }
+    report.copy(&[keys::OPENVIDU_PRO_SPEECH_TO_TEXT.into()]);
+    if s.get(keys::OPENVIDU_EDITION) == "enterprise" {
+        report.copy(&[keys::OPENVIDU_ENTERPRISE_MEDIA_SERVER.into()]);
+    }
+    Json::Object(report.json)
+}
+
+/// The object being built. Keys keep the order they are put in, which is the
+/// order OpenVidu prints them.
+struct Report<'a> {
+    settings: &'a Settings,
+    json: Map<String, Json>,
+}
+
+impl Report<'_> {
+    fn put(&mut self, key: &str, value: Json) {
+        self.json.insert(key.to_string(), value);
+    }
+
+    /// Each property under its own name, with the JSON type its value has.
+    fn copy(&mut self, properties: &[Property]) {
+        for &property in properties {
+            self.put(property.name(), self.settings.value(property).to_json());
         }
     }
-    for key in [
-        "KMS_URIS",
-        "OPENVIDU_PRO_STATS_SESSION_INTERVAL",
-        "OPENVIDU_PRO_STATS_SERVER_INTERVAL",
-        "OPENVIDU_PRO_STATS_MONITORING_INTERVAL",
-        "OPENVIDU_PRO_STATS_WEBRTC_INTERVAL",
-        "OPENVIDU_PRO_CLUSTER",
-    ] {
-        put(key, copy(key));
-    }
-    put("OPENVIDU_PRO_CLUSTER_ID", config.cluster_id.clone().into());
-    for key in [
-        "OPENVIDU_PRO_CLUSTER_MODE",
-        "OPENVIDU_PRO_CLUSTER_ENVIRONMENT",
-        "OPENVIDU_PRO_CLUSTER_AUTODISCOVERY",
-        "OPENVIDU_PRO_CLUSTER_MEDIA_NODES",
-        "OPENVIDU_PRO_CLUSTER_LOAD_STRATEGY",
-        "OPENVIDU_PRO_CLUSTER_PATH",
-        "OPENVIDU_PRO_CLUSTER_RECONNECTION_TIMEOUT",
-        "OPENVIDU_PRO_CLUSTER_AUTOSCALING",
-    ] {
-        put(key, copy(key));
-    }
-    if s.bool("OPENVIDU_PRO_CLUSTER_AUTOSCALING") {
-        for key in [
-            "OPENVIDU_PRO_CLUSTER_AUTOSCALING_MAX_NODES",
-            "OPENVIDU_PRO_CLUSTER_AUTOSCALING_MIN_NODES",
-            "OPENVIDU_PRO_CLUSTER_AUTOSCALING_MAX_LOAD",
-            "OPENVIDU_PRO_CLUSTER_AUTOSCALING_MIN_LOAD",
-        ] {
-            put(key, copy(key));
-        }
-    }
-    for key in [
-        "OPENVIDU_PRO_ELASTICSEARCH",
-        "OPENVIDU_PRO_ELASTICSEARCH_VERSION",
-        "OPENVIDU_PRO_ELASTICSEARCH_HOST",
-        "OPENVIDU_PRO_KIBANA",
-        "OPENVIDU_PRO_KIBANA_VERSION",
-        "OPENVIDU_PRO_KIBANA_HOST",
-        "OPENVIDU_PRO_RECORDING_STORAGE",
-        "OPENVIDU_PRO_NETWORK_QUALITY",
-    ] {
-        put(key, copy(key));
-    }
-    if s.bool("OPENVIDU_PRO_NETWORK_QUALITY") {
-        put("OPENVIDU_PRO_NETWORK_QUALITY_INTERVAL", copy("OPENVIDU_PRO_NETWORK_QUALITY_INTERVAL"));
-    }
-    put("OPENVIDU_PRO_SPEECH_TO_TEXT", copy("OPENVIDU_PRO_SPEECH_TO_TEXT"));
-    if s.text("OPENVIDU_EDITION") == "enterprise" {
-        put("OPENVIDU_ENTERPRISE_MEDIA_SERVER", copy("OPENVIDU_ENTERPRISE_MEDIA_SERVER"));
-    }
-    Json::Object(json)
 }
 
 #[cfg(test)]

@@ -26,8 +26,9 @@ use std::path::Path;
 
 use serde_json::{Map, Value as Json};
 
-use super::catalog::{PROPERTIES, PropertySpec, spec};
+use super::catalog::{PropertySpec, keys};
 use super::dotenv::{Document, Line};
+use super::key::Property;
 use super::kind::Kind;
 use super::settings::{Settings, Source};
 use super::typed::Config;
@@ -37,8 +38,14 @@ use crate::fields::describe;
 /// One accepted property of the body, with its value as `.env` text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Change {
-    pub name: &'static str,
+    pub property: Property,
     pub text: String,
+}
+
+impl Change {
+    pub fn name(&self) -> &'static str {
+        self.property.name()
+    }
 }
 
 /// The result of applying a restart body to the running configuration.
@@ -75,20 +82,22 @@ pub fn parse_body(body: &Map<String, Json>) -> Result<Vec<Change>, Vec<String>> 
 }
 
 fn check_property(name: &str, value: &Json) -> Result<Change, String> {
-    let Some(property) = spec(name) else {
+    // Found by name, like the config file's keys: the name is the caller's and may be wrong.
+    let Some(property) = Property::named(name) else {
         return Err(format!("Unknown property '{name}': it is not a configuration property of OpenVidu or Plenum"));
     };
-    if !property.restartable {
+    let spec = property.spec();
+    if !spec.restartable {
         return Err(format!(
             "Property {name} cannot be modified by a restart; set it in the config file or the environment and start the process again"
         ));
     }
-    let text = json_to_text(property, value)?;
+    let text = json_to_text(spec, value)?;
     if text.contains(['\n', '\r', '\0']) {
         return Err(format!("Property {name} cannot contain a line break or a NUL character"));
     }
-    property.kind.parse(&text).map_err(|problem| format!("Property {name}: {problem}"))?;
-    Ok(Change { name: property.name, text })
+    spec.kind.parse(&text).map_err(|problem| format!("Property {name}: {problem}"))?;
+    Ok(Change { property, text })
 }
 
 /// The `.env` text of a JSON value: what an operator would write in the file.
@@ -135,11 +144,11 @@ pub fn plan(current: &Config, file: Option<(&Path, &str)>, changes: &[Change]) -
     let updated = file_text.as_deref().map(|text| Document::parse(text).expect("an update of a valid file is valid"));
 
     // Values that came from the environment or an earlier restart stay, as the environment would give them again.
-    let pinned = |name: &str| match running.source(name) {
-        Source::Environment | Source::Restart => Some(value_text(running.get(name))),
+    let pinned = |property: Property| match running.source(property) {
+        Source::Environment | Source::Restart => Some(value_text(running.value(property))),
         Source::Default | Source::File => None,
     };
-    let (mut settings, _unknown) = Settings::load(updated.as_ref(), &pinned).map_err(|errors| {
+    let (mut settings, _unknown) = Settings::load_with(updated.as_ref(), &pinned).map_err(|errors| {
         let path = file.map(|(path, _)| path.display().to_string()).unwrap_or_default();
         PlanError::File(format!(
             "config file {path} has invalid values: {}",
@@ -149,30 +158,28 @@ pub fn plan(current: &Config, file: Option<(&Path, &str)>, changes: &[Change]) -
 
     for change in changes {
         let kept_in_memory =
-            file.is_none() || matches!(running.source(change.name), Source::Environment | Source::Restart);
+            file.is_none() || matches!(running.source(change.property), Source::Environment | Source::Restart);
         if !kept_in_memory {
             continue;
         }
         settings = settings
-            .with(change.name, &change.text, Source::Restart)
+            .with(change.property, &change.text, Source::Restart)
             .map_err(|invalid| PlanError::Request(vec![format!("Property {}: {}", invalid.key, invalid.problem)]))?;
         if file.is_some() {
             warnings.push(format!(
                 "{} is also set in the environment, which overrides the config file when the process starts: the new value is active now and saved in the config file, but the next start of the process will use the environment's value",
-                change.name
+                change.name()
             ));
         }
     }
 
-    for property in PROPERTIES.iter().filter(|p| !p.restartable) {
-        let name = property.name;
-        if settings.get(name) != running.get(name) {
+    for property in Property::all().filter(|p| !p.spec().restartable) {
+        if settings.value(property) != running.value(property) {
             warnings.push(format!(
-                "{name} differs in the config file from the running value; a restart cannot change it, so it takes effect at the next start of the process"
+                "{} differs in the config file from the running value; a restart cannot change it, so it takes effect at the next start of the process",
+                property.name()
             ));
-            settings = settings
-                .with(name, &value_text(running.get(name)), running.source(name))
-                .expect("the running value is valid");
+            settings = settings.keeping(property, running);
         }
     }
 
@@ -180,7 +187,7 @@ pub fn plan(current: &Config, file: Option<(&Path, &str)>, changes: &[Change]) -
     let mut config = Config::from_settings(settings, config_file).map_err(|errors| {
         PlanError::Request(errors.iter().map(|e| format!("Property {}: {}", e.key, e.problem)).collect())
     })?;
-    if config.settings.text("OPENVIDU_PRO_CLUSTER_ID").is_empty() {
+    if config.settings.get(keys::OPENVIDU_PRO_CLUSTER_ID).is_empty() {
         // A random cluster id is chosen once per process, not once per restart.
         config.cluster_id = current.cluster_id.clone();
     }
@@ -194,9 +201,9 @@ pub fn update_file_text(original: &str, document: &Document, changes: &[Change])
     debug_assert_eq!(lines.len(), document.lines.len());
     let mut appended = Vec::new();
     for change in changes {
-        let entry = format!("{}={}", change.name, env_value(&change.text));
+        let entry = format!("{}={}", change.name(), env_value(&change.text));
         let position =
-            document.lines.iter().rposition(|line| matches!(line, Line::Entry { key, .. } if key == change.name));
+            document.lines.iter().rposition(|line| matches!(line, Line::Entry { key, .. } if key == change.name()));
         match position {
             Some(index) => {
                 let raw = &lines[index];
@@ -279,7 +286,7 @@ mod tests {
             "KMS_URIS": "[\"ws://10.0.0.1:8888/kurento\"]",
         })))
         .unwrap();
-        let texts: Vec<(&str, &str)> = changes.iter().map(|c| (c.name, c.text.as_str())).collect();
+        let texts: Vec<(&str, &str)> = changes.iter().map(|c| (c.name(), c.text.as_str())).collect();
         assert_eq!(
             texts,
             vec![
@@ -348,15 +355,15 @@ mod tests {
         let original = "# Plenum\n\n# CDR on or off\nexport OPENVIDU_CDR=false\r\nOPENVIDU_SECRET='s3cr3t'\nOPENVIDU_CDR=false # dup\nKMS_URIS=[]";
         let document = Document::parse(original).unwrap();
         let changes = vec![
-            Change { name: "OPENVIDU_CDR", text: "true".into() },
-            Change { name: "OPENVIDU_WEBHOOK", text: "false".into() },
+            Change { property: keys::OPENVIDU_CDR.into(), text: "true".into() },
+            Change { property: keys::OPENVIDU_WEBHOOK.into(), text: "false".into() },
         ];
         assert_eq!(
             update_file_text(original, &document, &changes),
             "# Plenum\n\n# CDR on or off\nexport OPENVIDU_CDR=false\r\nOPENVIDU_SECRET='s3cr3t'\nOPENVIDU_CDR=true\nKMS_URIS=[]\nOPENVIDU_WEBHOOK=false\n"
         );
         let document = Document::parse("  export OPENVIDU_CDR=false\r\n").unwrap();
-        let changes = vec![Change { name: "OPENVIDU_CDR", text: "true".into() }];
+        let changes = vec![Change { property: keys::OPENVIDU_CDR.into(), text: "true".into() }];
         assert_eq!(
             update_file_text("  export OPENVIDU_CDR=false\r\n", &document, &changes),
             "  export OPENVIDU_CDR=true\r\n"
@@ -366,7 +373,7 @@ mod tests {
     #[test]
     fn values_that_the_reader_would_change_are_quoted() {
         for text in [" padded ", "\"quoted\"", "'single'", "a#b", "", "x'"] {
-            let change = Change { name: "OPENVIDU_PRO_CLUSTER_ID", text: text.into() };
+            let change = Change { property: keys::OPENVIDU_PRO_CLUSTER_ID.into(), text: text.into() };
             let written = update_file_text("", &Document::default(), &[change]);
             let read = Document::parse(&written).unwrap();
             assert_eq!(read.entries().next().unwrap().1, text, "{written}");
@@ -384,8 +391,8 @@ mod tests {
             plan.file_text.as_deref(),
             Some("# comment\nOPENVIDU_SECRET=s3cr3t\nOPENVIDU_CDR=true\nOPENVIDU_SESSIONS_GARBAGE_INTERVAL=60\n")
         );
-        assert!(plan.config.settings.bool("OPENVIDU_CDR"));
-        assert_eq!(plan.config.settings.source("OPENVIDU_CDR"), Source::File);
+        assert!(plan.config.settings.get(keys::OPENVIDU_CDR));
+        assert_eq!(plan.config.settings.source(keys::OPENVIDU_CDR), Source::File);
         assert_eq!(plan.config.garbage_interval.as_secs(), 60);
         assert_eq!(plan.config.secret, "s3cr3t");
         assert_eq!(plan.config.cluster_id, current.cluster_id, "a random cluster id survives restarts");
@@ -418,8 +425,8 @@ mod tests {
         let plan = plan(&current, Some((Path::new("/etc/plenum.env"), "")), &changes).unwrap();
         assert_eq!(plan.config.secret, "fromenv");
         assert_eq!(plan.config.listen.port(), 0);
-        assert!(plan.config.settings.bool("OPENVIDU_CDR"));
-        assert_eq!(plan.config.settings.source("OPENVIDU_CDR"), Source::Restart);
+        assert!(plan.config.settings.get(keys::OPENVIDU_CDR));
+        assert_eq!(plan.config.settings.source(keys::OPENVIDU_CDR), Source::Restart);
         assert_eq!(plan.file_text.as_deref(), Some("OPENVIDU_CDR=true\n"));
         assert_eq!(plan.warnings.len(), 1);
         assert!(plan.warnings[0].starts_with("OPENVIDU_CDR is also set in the environment"), "{:?}", plan.warnings);
@@ -427,7 +434,7 @@ mod tests {
         // A later restart keeps the value the first one set, though the environment says otherwise.
         let again =
             super::plan(&plan.config, Some((Path::new("/etc/plenum.env"), "OPENVIDU_CDR=true\n")), &[]).unwrap();
-        assert!(again.config.settings.bool("OPENVIDU_CDR"));
+        assert!(again.config.settings.get(keys::OPENVIDU_CDR));
     }
 
     #[test]
@@ -435,7 +442,7 @@ mod tests {
         let current = config(Some("OPENVIDU_SECRET=old\nOPENVIDU_CDR=false\n"), &[]);
         let edited = "OPENVIDU_SECRET=new\nOPENVIDU_CDR=true\n";
         let plan = plan(&current, Some((Path::new("/etc/plenum.env"), edited)), &[]).unwrap();
-        assert!(plan.config.settings.bool("OPENVIDU_CDR"));
+        assert!(plan.config.settings.get(keys::OPENVIDU_CDR));
         assert_eq!(plan.config.secret, "old");
         assert_eq!(plan.warnings.len(), 1);
         assert!(plan.warnings[0].starts_with("OPENVIDU_SECRET differs in the config file"), "{:?}", plan.warnings);
@@ -456,19 +463,19 @@ mod tests {
         let changes = parse_body(&body(json!({"OPENVIDU_CDR": true}))).unwrap();
         let first = plan(&current, None, &changes).unwrap();
         assert_eq!(first.file_text, None);
-        assert!(first.config.settings.bool("OPENVIDU_CDR"));
+        assert!(first.config.settings.get(keys::OPENVIDU_CDR));
         let changes = parse_body(&body(json!({"OPENVIDU_RECORDING": true}))).unwrap();
         let second = plan(&first.config, None, &changes).unwrap();
-        assert!(second.config.settings.bool("OPENVIDU_CDR"));
+        assert!(second.config.settings.get(keys::OPENVIDU_CDR));
         assert!(second.config.recording);
     }
 
     #[test]
     fn value_text_round_trips_through_every_kind() {
         let current = config(None, &[("OPENVIDU_WEBHOOK_HEADERS", "[\"A: b\"]"), ("LETSENCRYPT_EMAIL", " x ")]);
-        for property in PROPERTIES {
-            let value = current.settings.get(property.name);
-            assert_eq!(&property.kind.parse(&value_text(value)).unwrap(), value, "{}", property.name);
+        for property in Property::all() {
+            let value = current.settings.value(property);
+            assert_eq!(&property.spec().kind.parse(&value_text(value)).unwrap(), value, "{}", property.name());
         }
     }
 }

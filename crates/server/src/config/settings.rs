@@ -1,8 +1,13 @@
 //! The layered, validated property values: defaults, then the `.env` file, then
 //! environment variables with the same names.
+//!
+//! Values are stored by catalog position and read through typed keys
+//! ([`super::keys`]); names are looked up only for the file's keys, which come
+//! from the operator and may be unknown.
 
 use super::catalog::{PROPERTIES, PropertySpec, is_deployment_only_key};
 use super::dotenv::Document;
+use super::key::{Key, Property, PropertyType};
 use super::value::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,21 +58,30 @@ impl Settings {
         file: Option<&Document>,
         env: &dyn Fn(&str) -> Option<String>,
     ) -> Result<(Settings, Vec<String>), Vec<InvalidProperty>> {
+        Settings::load_with(file, &|property| env(property.name()))
+    }
+
+    /// [`Settings::load`] with the overriding values asked for by property,
+    /// which lets a restart give back the running values without naming them.
+    pub(super) fn load_with(
+        file: Option<&Document>,
+        overrides: &dyn Fn(Property) -> Option<String>,
+    ) -> Result<(Settings, Vec<String>), Vec<InvalidProperty>> {
         let mut texts: Vec<(String, Source)> =
             PROPERTIES.iter().map(|p| (p.default.to_string(), Source::Default)).collect();
         let mut unknown = Vec::new();
         if let Some(doc) = file {
             for (key, value) in doc.entries() {
-                match index_of(key) {
-                    Some(i) => texts[i] = (value.to_string(), Source::File),
+                match Property::named(key) {
+                    Some(property) => texts[property.index()] = (value.to_string(), Source::File),
                     None if is_deployment_only_key(key) => {}
                     None => unknown.push(key.to_string()),
                 }
             }
         }
-        for (i, property) in PROPERTIES.iter().enumerate() {
-            if let Some(value) = env(property.name) {
-                texts[i] = (value, Source::Environment);
+        for property in Property::all() {
+            if let Some(value) = overrides(property) {
+                texts[property.index()] = (value, Source::Environment);
             }
         }
         let mut values = Vec::with_capacity(PROPERTIES.len());
@@ -86,44 +100,37 @@ impl Settings {
         if errors.is_empty() { Ok((Settings { values, sources }, unknown)) } else { Err(errors) }
     }
 
-    pub fn get(&self, name: &str) -> &Value {
-        let index = index_of(name).unwrap_or_else(|| panic!("{name} is not in the property catalog"));
-        &self.values[index]
+    /// The value of a property, as the type of its key: `settings.get(keys::OPENVIDU_CDR)` is a `bool`.
+    pub fn get<T: PropertyType + ?Sized>(&self, key: Key<T>) -> T::Read<'_> {
+        T::read(self.value(key))
     }
 
-    pub fn source(&self, name: &str) -> Source {
-        self.sources[index_of(name).unwrap_or_else(|| panic!("{name} is not in the property catalog"))]
+    /// The value of any property, untyped: for code that walks the catalog.
+    pub fn value(&self, property: impl Into<Property>) -> &Value {
+        &self.values[property.into().index()]
     }
 
-    pub fn bool(&self, name: &str) -> bool {
-        self.get(name).as_bool()
+    pub fn source(&self, property: impl Into<Property>) -> Source {
+        self.sources[property.into().index()]
     }
 
-    pub fn int(&self, name: &str) -> i64 {
-        self.get(name).as_int()
-    }
-
-    pub fn text(&self, name: &str) -> &str {
-        self.get(name).as_text()
-    }
-
-    pub fn list(&self, name: &str) -> &[String] {
-        self.get(name).as_list()
-    }
-
-    /// Returns a copy with `name` set from `text`, checked against its kind.
-    pub fn with(&self, name: &str, text: &str, source: Source) -> Result<Settings, InvalidProperty> {
-        let index = index_of(name).ok_or_else(|| InvalidProperty {
-            key: name.to_string(),
-            source: source.label(),
-            problem: "is not a known property".to_string(),
-        })?;
-        let property = &PROPERTIES[index];
-        let value = property.kind.parse(text).map_err(|problem| invalid(property, source, problem))?;
+    /// Returns a copy with `property` set from `text`, checked against its kind.
+    pub fn with(&self, property: impl Into<Property>, text: &str, source: Source) -> Result<Settings, InvalidProperty> {
+        let property = property.into();
+        let spec = property.spec();
+        let value = spec.kind.parse(text).map_err(|problem| invalid(spec, source, problem))?;
         let mut next = self.clone();
-        next.values[index] = value;
-        next.sources[index] = source;
+        next.values[property.index()] = value;
+        next.sources[property.index()] = source;
         Ok(next)
+    }
+
+    /// Returns `self` with the value and source of `property` taken from `other`,
+    /// which holds it validated already.
+    pub(super) fn keeping(mut self, property: Property, other: &Settings) -> Settings {
+        self.values[property.index()] = other.value(property).clone();
+        self.sources[property.index()] = other.source(property);
+        self
     }
 }
 
@@ -131,12 +138,9 @@ fn invalid(property: &PropertySpec, source: Source, problem: String) -> InvalidP
     InvalidProperty { key: property.name.to_string(), source: source.label(), problem }
 }
 
-fn index_of(name: &str) -> Option<usize> {
-    PROPERTIES.iter().position(|p| p.name == name)
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::keys;
     use super::*;
 
     fn no_env(_: &str) -> Option<String> {
@@ -148,12 +152,12 @@ mod tests {
         let doc = Document::parse("OPENVIDU_SECRET=from_file\nOPENVIDU_CDR=true\n").unwrap();
         let env = |k: &str| (k == "OPENVIDU_SECRET").then(|| "from_env".to_string());
         let (settings, unknown) = Settings::load(Some(&doc), &env).unwrap();
-        assert_eq!(settings.text("OPENVIDU_SECRET"), "from_env");
-        assert_eq!(settings.source("OPENVIDU_SECRET"), Source::Environment);
-        assert!(settings.bool("OPENVIDU_CDR"));
-        assert_eq!(settings.source("OPENVIDU_CDR"), Source::File);
-        assert_eq!(settings.int("OPENVIDU_SESSIONS_GARBAGE_INTERVAL"), 900);
-        assert_eq!(settings.source("OPENVIDU_SESSIONS_GARBAGE_INTERVAL"), Source::Default);
+        assert_eq!(settings.get(keys::OPENVIDU_SECRET), "from_env");
+        assert_eq!(settings.source(keys::OPENVIDU_SECRET), Source::Environment);
+        assert!(settings.get(keys::OPENVIDU_CDR));
+        assert_eq!(settings.source(keys::OPENVIDU_CDR), Source::File);
+        assert_eq!(settings.get(keys::OPENVIDU_SESSIONS_GARBAGE_INTERVAL), 900);
+        assert_eq!(settings.source(keys::OPENVIDU_SESSIONS_GARBAGE_INTERVAL), Source::Default);
         assert!(unknown.is_empty());
     }
 
@@ -179,10 +183,10 @@ mod tests {
     #[test]
     fn with_validates_the_new_value() {
         let (settings, _) = Settings::load(None, &no_env).unwrap();
-        let next = settings.with("OPENVIDU_CDR", "true", Source::Restart).unwrap();
-        assert!(next.bool("OPENVIDU_CDR"));
-        assert!(!settings.bool("OPENVIDU_CDR"));
-        assert!(settings.with("OPENVIDU_CDR", "nope", Source::Restart).is_err());
-        assert!(settings.with("NOT_A_KEY", "1", Source::Restart).unwrap_err().problem.contains("not a known"));
+        let next = settings.with(keys::OPENVIDU_CDR, "true", Source::Restart).unwrap();
+        assert!(next.get(keys::OPENVIDU_CDR));
+        assert!(!settings.get(keys::OPENVIDU_CDR));
+        assert!(settings.with(keys::OPENVIDU_CDR, "nope", Source::Restart).is_err());
+        assert!(Property::named("NOT_A_KEY").is_none(), "only catalog properties can be set");
     }
 }

@@ -4,6 +4,7 @@ use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use super::catalog::keys;
 use super::dotenv::Document;
 use super::settings::{InvalidProperty, Settings, Source};
 use crate::ice::IceServerSpec;
@@ -98,25 +99,28 @@ impl Config {
             errors.push(InvalidProperty { key: key.to_string(), source: "configuration", problem });
         };
 
-        let address: IpAddr = settings.text("SERVER_ADDRESS").parse().expect("validated as an IP address");
-        let listen = SocketAddr::new(address, settings.int("SERVER_PORT") as u16);
+        let address: IpAddr = settings.get(keys::SERVER_ADDRESS).parse().expect("validated as an IP address");
+        let listen = SocketAddr::new(address, settings.get(keys::SERVER_PORT) as u16);
 
-        let certificate = settings.text("SERVER_SSL_CERTIFICATE");
-        let key = settings.text("SERVER_SSL_KEY");
+        let certificate = settings.get(keys::SERVER_SSL_CERTIFICATE);
+        let key = settings.get(keys::SERVER_SSL_KEY);
         if certificate.is_empty() != key.is_empty() {
-            reject("SERVER_SSL_CERTIFICATE", "SERVER_SSL_CERTIFICATE and SERVER_SSL_KEY must be given together".into());
+            reject(
+                keys::SERVER_SSL_CERTIFICATE.name(),
+                "SERVER_SSL_CERTIFICATE and SERVER_SSL_KEY must be given together".into(),
+            );
         }
-        match settings.text("CERTIFICATE_TYPE") {
+        match settings.get(keys::CERTIFICATE_TYPE) {
             "letsencrypt" => reject(
-                "CERTIFICATE_TYPE",
+                keys::CERTIFICATE_TYPE.name(),
                 "letsencrypt is not supported: Plenum does not run an ACME client; use owncert with SERVER_SSL_CERTIFICATE and SERVER_SSL_KEY, or selfsigned".into(),
             ),
-            "owncert" if settings.bool("SERVER_SSL_ENABLED") && certificate.is_empty() => {
-                reject("CERTIFICATE_TYPE", "owncert needs SERVER_SSL_CERTIFICATE and SERVER_SSL_KEY".into())
+            "owncert" if settings.get(keys::SERVER_SSL_ENABLED) && certificate.is_empty() => {
+                reject(keys::CERTIFICATE_TYPE.name(), "owncert needs SERVER_SSL_CERTIFICATE and SERVER_SSL_KEY".into())
             }
             _ => {}
         }
-        let tls = settings.bool("SERVER_SSL_ENABLED").then(|| {
+        let tls = settings.get(keys::SERVER_SSL_ENABLED).then(|| {
             if certificate.is_empty() {
                 TlsSource::SelfSigned
             } else {
@@ -124,33 +128,33 @@ impl Config {
             }
         });
 
-        if settings.bool("OPENVIDU_WEBHOOK") && settings.text("OPENVIDU_WEBHOOK_ENDPOINT").is_empty() {
-            reject("OPENVIDU_WEBHOOK_ENDPOINT", "cannot be empty when OPENVIDU_WEBHOOK=true".into());
+        if settings.get(keys::OPENVIDU_WEBHOOK) && settings.get(keys::OPENVIDU_WEBHOOK_ENDPOINT).is_empty() {
+            reject(keys::OPENVIDU_WEBHOOK_ENDPOINT.name(), "cannot be empty when OPENVIDU_WEBHOOK=true".into());
         }
-        if settings.text("OPENVIDU_PRO_CLUSTER_MODE") == "auto"
-            && settings.text("OPENVIDU_PRO_CLUSTER_ENVIRONMENT") != "local"
+        if settings.get(keys::OPENVIDU_PRO_CLUSTER_MODE) == "auto"
+            && settings.get(keys::OPENVIDU_PRO_CLUSTER_ENVIRONMENT) != "local"
         {
             reject(
-                "OPENVIDU_PRO_CLUSTER_MODE",
+                keys::OPENVIDU_PRO_CLUSTER_MODE.name(),
                 format!(
                     "auto mode needs a launcher, and environment '{}' has none in Plenum: use OPENVIDU_PRO_CLUSTER_ENVIRONMENT=local, or manual mode",
-                    settings.text("OPENVIDU_PRO_CLUSTER_ENVIRONMENT")
+                    settings.get(keys::OPENVIDU_PRO_CLUSTER_ENVIRONMENT)
                 ),
             );
         }
-        if settings.int("OPENVIDU_PRO_CLUSTER_AUTOSCALING_MIN_NODES")
-            > settings.int("OPENVIDU_PRO_CLUSTER_AUTOSCALING_MAX_NODES")
+        if settings.get(keys::OPENVIDU_PRO_CLUSTER_AUTOSCALING_MIN_NODES)
+            > settings.get(keys::OPENVIDU_PRO_CLUSTER_AUTOSCALING_MAX_NODES)
         {
             reject(
-                "OPENVIDU_PRO_CLUSTER_AUTOSCALING_MIN_NODES",
+                keys::OPENVIDU_PRO_CLUSTER_AUTOSCALING_MIN_NODES.name(),
                 "cannot be greater than OPENVIDU_PRO_CLUSTER_AUTOSCALING_MAX_NODES".into(),
             );
         }
-        if settings.int("OPENVIDU_PRO_CLUSTER_AUTOSCALING_MIN_LOAD")
-            >= settings.int("OPENVIDU_PRO_CLUSTER_AUTOSCALING_MAX_LOAD")
+        if settings.get(keys::OPENVIDU_PRO_CLUSTER_AUTOSCALING_MIN_LOAD)
+            >= settings.get(keys::OPENVIDU_PRO_CLUSTER_AUTOSCALING_MAX_LOAD)
         {
             reject(
-                "OPENVIDU_PRO_CLUSTER_AUTOSCALING_MIN_LOAD",
+                keys::OPENVIDU_PRO_CLUSTER_AUTOSCALING_MIN_LOAD.name(),
                 "must be lower than OPENVIDU_PRO_CLUSTER_AUTOSCALING_MAX_LOAD".into(),
             );
         }
@@ -159,29 +163,29 @@ impl Config {
         }
 
         let ice_servers = settings
-            .list("OPENVIDU_WEBRTC_ICE_SERVERS")
+            .get(keys::OPENVIDU_WEBRTC_ICE_SERVERS)
             .iter()
             .map(|line| IceServerSpec::from_config_line(line).expect("validated as an ICE server"))
             .collect();
-        let cluster_id = match settings.text("OPENVIDU_PRO_CLUSTER_ID") {
+        let cluster_id = match settings.get(keys::OPENVIDU_PRO_CLUSTER_ID) {
             "" => crate::ids::one_off().cluster_id(),
             id => id.to_string(),
         };
         Ok(Config {
             listen,
             tls,
-            secret: settings.text("OPENVIDU_SECRET").to_string(),
+            secret: settings.get(keys::OPENVIDU_SECRET).to_string(),
             cluster_id,
-            support_deprecated_api: settings.bool("SUPPORT_DEPRECATED_API"),
-            recording: settings.bool("OPENVIDU_RECORDING"),
-            recording_path: settings.text("OPENVIDU_RECORDING_PATH").into(),
-            cdr_path: settings.text("OPENVIDU_CDR_PATH").into(),
-            forced_video_codec: VideoCodec::parse(settings.text("OPENVIDU_STREAMS_FORCED_VIDEO_CODEC"))
+            support_deprecated_api: settings.get(keys::SUPPORT_DEPRECATED_API),
+            recording: settings.get(keys::OPENVIDU_RECORDING),
+            recording_path: settings.get(keys::OPENVIDU_RECORDING_PATH).into(),
+            cdr_path: settings.get(keys::OPENVIDU_CDR_PATH).into(),
+            forced_video_codec: VideoCodec::parse(settings.get(keys::OPENVIDU_STREAMS_FORCED_VIDEO_CODEC))
                 .expect("validated choice"),
-            allow_transcoding: settings.bool("OPENVIDU_STREAMS_ALLOW_TRANSCODING"),
+            allow_transcoding: settings.get(keys::OPENVIDU_STREAMS_ALLOW_TRANSCODING),
             ice_servers,
-            garbage_interval: Duration::from_secs(settings.int("OPENVIDU_SESSIONS_GARBAGE_INTERVAL") as u64),
-            garbage_threshold: Duration::from_secs(settings.int("OPENVIDU_SESSIONS_GARBAGE_THRESHOLD") as u64),
+            garbage_interval: Duration::from_secs(settings.get(keys::OPENVIDU_SESSIONS_GARBAGE_INTERVAL) as u64),
+            garbage_threshold: Duration::from_secs(settings.get(keys::OPENVIDU_SESSIONS_GARBAGE_THRESHOLD) as u64),
             settings,
             config_file,
         })
@@ -191,7 +195,7 @@ impl Config {
     pub fn warnings(&self) -> Vec<String> {
         let mut warnings = Vec::new();
         if self.secret == DEFAULT_SECRET {
-            let how = match self.settings.source("OPENVIDU_SECRET") {
+            let how = match self.settings.source(keys::OPENVIDU_SECRET) {
                 Source::Default => "OPENVIDU_SECRET is not set, so the default secret",
                 _ => "OPENVIDU_SECRET is set to the default secret",
             };
@@ -199,14 +203,17 @@ impl Config {
                 "{how} '{DEFAULT_SECRET}' is in use: anyone who knows OpenVidu's defaults can call the REST API. Set OPENVIDU_SECRET before exposing Plenum."
             ));
         }
-        for feature in ["OPENVIDU_PRO_ELASTICSEARCH", "OPENVIDU_PRO_KIBANA"] {
-            if self.settings.bool(feature) {
-                warnings.push(format!("{feature}=true is reported by the config API, but Plenum does not ship or feed Elasticsearch/Kibana"));
+        for feature in [keys::OPENVIDU_PRO_ELASTICSEARCH, keys::OPENVIDU_PRO_KIBANA] {
+            if self.settings.get(feature) {
+                warnings.push(format!(
+                    "{}=true is reported by the config API, but Plenum does not ship or feed Elasticsearch/Kibana",
+                    feature.name()
+                ));
             }
         }
         if self.listen.ip().is_unspecified()
-            && self.settings.text("OPENVIDU_PUBLICURL").is_empty()
-            && self.settings.text("DOMAIN_OR_PUBLIC_IP").is_empty()
+            && self.settings.get(keys::OPENVIDU_PUBLICURL).is_empty()
+            && self.settings.get(keys::DOMAIN_OR_PUBLIC_IP).is_empty()
         {
             warnings.push(format!(
                 "SERVER_ADDRESS is {} but neither OPENVIDU_PUBLICURL nor DOMAIN_OR_PUBLIC_IP is set: tokens will point at 127.0.0.1",
@@ -220,11 +227,11 @@ impl Config {
     /// else the address the master is listening on.
     pub fn public_endpoint(&self, bound: SocketAddr) -> PublicEndpoint {
         let scheme = if self.tls.is_some() { "https" } else { "http" };
-        let configured = self.settings.text("OPENVIDU_PUBLICURL");
+        let configured = self.settings.get(keys::OPENVIDU_PUBLICURL);
         let http_url = if !configured.is_empty() {
             configured.trim_end_matches('/').to_string()
         } else {
-            let domain = self.settings.text("DOMAIN_OR_PUBLIC_IP");
+            let domain = self.settings.get(keys::DOMAIN_OR_PUBLIC_IP);
             let host = if !domain.is_empty() {
                 domain.to_string()
             } else if bound.ip().is_unspecified() {
@@ -233,7 +240,7 @@ impl Config {
                 bound.ip().to_string()
             };
             let host = if host.contains(':') && !host.starts_with('[') { format!("[{host}]") } else { host };
-            let port = match self.settings.int("HTTPS_PORT") {
+            let port = match self.settings.get(keys::HTTPS_PORT) {
                 0 => bound.port(),
                 port => port as u16,
             };

@@ -14,7 +14,33 @@ pub enum Value {
     List(Vec<String>),
 }
 
+/// The shape of a validated value. A property's [`Kind`](super::Kind) decides
+/// it, and the type of the property's key must agree (checked when compiling).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ValueType {
+    Bool,
+    Int,
+    Text,
+    List,
+}
+
+impl ValueType {
+    /// Equality usable in constants, where the catalog checks each key's type.
+    pub const fn is(self, other: ValueType) -> bool {
+        self as u8 == other as u8
+    }
+}
+
 impl Value {
+    pub fn value_type(&self) -> ValueType {
+        match self {
+            Value::Bool(_) => ValueType::Bool,
+            Value::Int(_) => ValueType::Int,
+            Value::Text(_) => ValueType::Text,
+            Value::List(_) => ValueType::List,
+        }
+    }
+
     pub fn to_json(&self) -> Json {
         match self {
             Value::Bool(b) => Json::Bool(*b),

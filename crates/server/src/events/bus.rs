@@ -12,9 +12,12 @@ use tokio::sync::mpsc;
 
 use super::event::EventRecord;
 
+/// Every subscriber's queue; `None` once the bus is closed.
+type Subscribers = Option<Vec<mpsc::UnboundedSender<Arc<EventRecord>>>>;
+
 #[derive(Clone, Default)]
 pub struct EventBus {
-    subscribers: Arc<Mutex<Option<Vec<mpsc::UnboundedSender<Arc<EventRecord>>>>>>,
+    subscribers: Arc<Mutex<Subscribers>>,
 }
 
 /// What one subscriber receives, in publication order; ends once the bus is closed.
@@ -41,7 +44,7 @@ impl EventBus {
         Self { subscribers: Arc::new(Mutex::new(Some(Vec::new()))) }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Option<Vec<mpsc::UnboundedSender<Arc<EventRecord>>>>> {
+    fn lock(&self) -> MutexGuard<'_, Subscribers> {
         self.subscribers.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 

@@ -11,11 +11,11 @@ mod restart;
 
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
-pub use restart::{RestartControl, RestartTurn};
+pub use restart::{RestartControl, RestartTurn, TurnFuture};
 
 use crate::cluster::service::ClusterService;
 use crate::conference::{Conference, Outcome};
-use crate::config::{Config, PublicEndpoint};
+use crate::config::{Config, PublicEndpoint, keys};
 use crate::credentials::Credentials;
 use crate::events::EventBus;
 use crate::events::cdr::{CdrError, CdrWriter};
@@ -67,7 +67,7 @@ impl AppState {
         status: ServerStatus,
     ) -> Result<Self, StartError> {
         let events = EventBus::new();
-        let cdr = match config.settings.bool("OPENVIDU_CDR") {
+        let cdr = match config.settings.get(keys::OPENVIDU_CDR) {
             true => Some(CdrWriter::start(&config.cdr_path, status.start_time, &events)?),
             false => None,
         };
@@ -172,10 +172,10 @@ impl AppState {
     pub fn default_bandwidth(&self) -> Bandwidth {
         let settings = &self.shared.config.settings;
         Bandwidth {
-            max_recv: settings.int("OPENVIDU_STREAMS_VIDEO_MAX_RECV_BANDWIDTH"),
-            min_recv: settings.int("OPENVIDU_STREAMS_VIDEO_MIN_RECV_BANDWIDTH"),
-            max_send: settings.int("OPENVIDU_STREAMS_VIDEO_MAX_SEND_BANDWIDTH"),
-            min_send: settings.int("OPENVIDU_STREAMS_VIDEO_MIN_SEND_BANDWIDTH"),
+            max_recv: settings.get(keys::OPENVIDU_STREAMS_VIDEO_MAX_RECV_BANDWIDTH),
+            min_recv: settings.get(keys::OPENVIDU_STREAMS_VIDEO_MIN_RECV_BANDWIDTH),
+            max_send: settings.get(keys::OPENVIDU_STREAMS_VIDEO_MAX_SEND_BANDWIDTH),
+            min_send: settings.get(keys::OPENVIDU_STREAMS_VIDEO_MIN_SEND_BANDWIDTH),
         }
     }
 

@@ -20,9 +20,12 @@ pub trait RestartTurn: Send {
     fn restart(self: Box<Self>, config: Config) -> Result<ServerStatus, String>;
 }
 
+/// A turn, once the restarts before it are done; `None` when the server is gone.
+pub type TurnFuture<'a> = Pin<Box<dyn Future<Output = Option<Box<dyn RestartTurn>>> + Send + 'a>>;
+
 /// What a handler holds to restart the master. It does not keep the master alive:
 /// once the server is shut down, [`RestartControl::begin`] answers `None`.
 pub trait RestartControl: Send + Sync {
     /// Waits for any other restart to finish and takes the turn.
-    fn begin(&self) -> Pin<Box<dyn Future<Output = Option<Box<dyn RestartTurn>>> + Send + '_>>;
+    fn begin(&self) -> TurnFuture<'_>;
 }
