@@ -63,6 +63,11 @@ fn main() -> ExitCode {
     runtime.block_on(async move {
         let server = match plenum::server::start(outcome.config).await {
             Ok(server) => server,
+            // A path the configuration names cannot be written: a configuration problem.
+            Err(error @ plenum::server::ServeError::Start(_)) => {
+                eprintln!("plenum: {error}");
+                return ExitCode::from(2);
+            }
             Err(error) => {
                 eprintln!("plenum: {error}");
                 return ExitCode::FAILURE;

@@ -117,3 +117,22 @@ fn help_documents_the_config_flag() {
     assert!(output.status.success());
     assert!(text.contains("--config <PATH>") && text.contains("PLENUM_CONFIG"), "{text}");
 }
+
+#[test]
+fn a_cdr_or_recordings_path_that_cannot_be_made_stops_the_program_naming_key_and_path() {
+    let dir = tempfile::tempdir().unwrap();
+    let blocker = dir.path().join("a-file");
+    std::fs::write(&blocker, "").unwrap();
+    let inside = blocker.join("cdr").display().to_string();
+    let (code, stderr) =
+        run_expecting_failure(&[], &[("SERVER_PORT", "0"), ("OPENVIDU_CDR", "true"), ("OPENVIDU_CDR_PATH", &inside)]);
+    assert_eq!(code, 2);
+    assert!(stderr.contains("OPENVIDU_CDR_PATH: cannot create the CDR file"), "{stderr}");
+    assert!(stderr.contains(&inside), "{stderr}");
+    let (code, stderr) = run_expecting_failure(
+        &[],
+        &[("SERVER_PORT", "0"), ("OPENVIDU_RECORDING", "true"), ("OPENVIDU_RECORDING_PATH", &inside)],
+    );
+    assert_eq!(code, 2);
+    assert!(stderr.contains("OPENVIDU_RECORDING_PATH: cannot create the recordings directory"), "{stderr}");
+}

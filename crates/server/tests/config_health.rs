@@ -84,3 +84,16 @@ async fn accept_certificate_page_is_public() {
     }
     server.stop().await;
 }
+
+#[tokio::test]
+async fn speech_to_text_answers_501_as_openvidu_does_with_stt_off() {
+    let server = common::start(&[]).await;
+    for (method, path) in
+        [("POST", "/openvidu/api/speech-to-text/load"), ("POST", "/openvidu/api/speech-to-text/unload")]
+    {
+        let reply = server.call(method, path, Some(r#"{"lang":"en-US"}"#)).await;
+        assert_eq!(reply.status, 501, "{path}: {}", reply.text);
+        assert!(reply.message().contains("Speech to text is disabled"), "{}", reply.text);
+    }
+    server.stop().await;
+}

@@ -30,7 +30,7 @@ async fn start_with_file(file: &Path, env: &[(&str, &str)]) -> TestServer {
     let outcome = Config::load(Some(file), &move |key| vars.get(key).cloned()).expect("valid test configuration");
     let server = plenum::server::start(outcome.config).await.expect("server starts");
     let base = format!("http://127.0.0.1:{}", server.local_addr.port());
-    TestServer { server: Some(server), base, client: reqwest::Client::new() }
+    TestServer { server: Some(server), base, client: reqwest::Client::new(), storage: None }
 }
 
 fn write_config(dir: &Path) -> std::path::PathBuf {
@@ -435,4 +435,21 @@ async fn without_config_the_process_uses_plenum_env_in_its_working_directory() {
     let config = second.call(reqwest::Method::GET, "/openvidu/api/config", "MY_SECRET", None).await.json();
     assert_eq!(config["OPENVIDU_CDR"], true);
     second.kill();
+}
+
+#[tokio::test]
+async fn a_cdr_path_that_cannot_be_made_is_a_400_before_the_file_is_written() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = write_config(dir.path());
+    let before = std::fs::read_to_string(&file).unwrap();
+    let server = start_with_file(&file, &[]).await;
+    let blocker = dir.path().join("a-file");
+    std::fs::write(&blocker, "").unwrap();
+    let body = json!({"OPENVIDU_CDR": true, "OPENVIDU_CDR_PATH": blocker.join("cdr").display().to_string()});
+    let reply = server.post("/openvidu/api/restart", &body.to_string()).await;
+    assert_eq!(reply.status, 400, "{}", reply.text);
+    assert!(reply.message().contains("OPENVIDU_CDR_PATH"), "{}", reply.text);
+    assert_eq!(restart_counter(&server).await, 0);
+    assert_eq!(std::fs::read_to_string(&file).unwrap(), before, "nothing was written");
+    server.stop().await;
 }

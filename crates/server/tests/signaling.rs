@@ -338,3 +338,28 @@ async fn a_secret_join_is_a_hidden_subscriber() {
     alice.ok("leaveRoom", json!({})).await;
     assert_eq!(server.get("/openvidu/api/sessions/recorded").await.status, 404);
 }
+
+#[tokio::test]
+async fn an_invalid_token_is_named_as_the_client_sent_it() {
+    let server = start(&[]).await;
+    let session = session(&server).await;
+    let url = format!("ws://127.0.0.1:4443?sessionId={session}&token=tok_Forged0000000000");
+    let mut client = Client::open(&server, &session).await;
+    let reply = client.call("joinRoom", json!({"token": url, "session": session})).await;
+    assert_eq!(reply["error"]["code"], 401, "{reply}");
+    assert_eq!(reply["error"]["message"], format!("Unable to join session {session}. Token {url} is not valid"));
+}
+
+#[tokio::test]
+async fn a_restart_evicts_the_participants_of_the_sessions_it_closes() {
+    let server = start(&[]).await;
+    let session = session(&server).await;
+    let (mut alice, joined) = join(&server, &session, "{}", "").await;
+    let reply = server.post("/openvidu/api/restart", r#"{"OPENVIDU_SESSIONS_GARBAGE_THRESHOLD": "3000"}"#).await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let evicted = alice.event("participantEvicted", |_| true).await;
+    assert_eq!(evicted["connectionId"], joined["id"]);
+    assert_eq!(evicted["reason"], "openviduServerStopped");
+    assert!(alice.closed().await, "then the socket closes");
+    assert_eq!(server.get(&format!("/openvidu/api/sessions/{session}")).await.status, 404);
+}

@@ -2,7 +2,7 @@
 //! Thin: the rules are in [`crate::cluster`].
 
 use axum::extract::State;
-use axum::http::StatusCode;
+use axum::http::{StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
@@ -11,6 +11,7 @@ use super::error::ApiError;
 use super::extract::{Flags, Ids};
 use super::guard::check_id;
 use super::respond::{json_bytes, no_content, ok_json};
+use crate::cluster::deletion::{DeletionStrategy, Removal};
 use crate::cluster::node::{Extras, MediaNode};
 use crate::cluster::registry::RegistryError;
 use crate::cluster::service::{AddError, DiscoverError, LaunchFailure, RetireError};
@@ -19,6 +20,7 @@ use crate::events::EndReason;
 use crate::fields::Fields;
 use crate::services::AppState;
 use crate::session::SessionView;
+use crate::wire::WireEnum;
 
 fn ensure_enabled(state: &AppState) -> Result<(), ApiError> {
     if state.cluster().enabled() {
@@ -159,26 +161,34 @@ fn close_sessions(state: &AppState, sessions: Vec<String>) {
 
 pub async fn remove(
     State(state): State<AppState>,
+    uri: Uri,
     Ids(node_id): Ids<String>,
     flags: Flags,
 ) -> Result<Response, ApiError> {
     ensure_enabled(&state)?;
     check_id("mediaNodeId", &node_id)?;
     let wait = flags.get("wait", false)?;
-    let strategy = flags.text("deletion-strategy").unwrap_or_else(|| "if-no-sessions".into());
+    let strategy = match flags.text("deletion-strategy") {
+        None => DeletionStrategy::IfNoSessions,
+        Some(text) => DeletionStrategy::parse(&text).ok_or_else(|| {
+            ApiError::bad_request(format!("'deletion-strategy' must be {}, got '{text}'", DeletionStrategy::allowed()))
+        })?,
+    };
     let cluster = state.cluster();
-    let busy = cluster.registry().ensure_idle(&node_id);
-    match (strategy.as_str(), busy) {
-        (_, Err(RegistryError::NotFound(id))) => Err(registry_error(RegistryError::NotFound(id))),
-        ("now" | "if-no-sessions" | "when-no-sessions", Ok(())) => {
-            cluster.retire(&node_id).await.map_err(retire_error)?;
+    let plan = cluster.registry().plan_removal(&node_id, strategy).map_err(registry_error)?;
+    match plan {
+        Removal::Idle => {
+            // A session placed since the plan was made goes with the node.
+            let sessions = cluster.retire(&node_id).await.map_err(retire_error)?;
+            close_sessions(&state, sessions);
             Ok(no_content())
         }
-        ("now", Err(_)) => {
+        Removal::WithSessions => {
             let node = cluster.registry().get(&node_id).cloned().map_err(registry_error)?;
             let sessions = cluster.retire(&node_id).await.map_err(retire_error)?;
             close_sessions(&state, sessions);
-            if wait {
+            // The 2.13-2.15 Pro page lists 204 for a removed node; 2.16+ answers 200 with its record.
+            if wait || uri.path().starts_with("/pro/") {
                 Ok(no_content())
             } else {
                 let mut node = node;
@@ -186,8 +196,7 @@ pub async fn remove(
                 Ok(ok_json(node.json(Extras::default())))
             }
         }
-        ("if-no-sessions", Err(busy)) => Err(registry_error(busy)),
-        ("when-no-sessions", Err(_)) => {
+        Removal::Drain => {
             let change = cluster
                 .registry()
                 .request_status(&node_id, NodeStatus::WaitingIdleToTerminate, crate::clock::now_ms())
@@ -196,9 +205,6 @@ pub async fn remove(
             let node = cluster.registry().get(&node_id).cloned().map_err(registry_error)?;
             Ok((StatusCode::ACCEPTED, axum::Json(node.json(Extras::default()))).into_response())
         }
-        (other, _) => Err(ApiError::bad_request(format!(
-            "'deletion-strategy' must be now, if-no-sessions or when-no-sessions, got '{other}'"
-        ))),
     }
 }
 

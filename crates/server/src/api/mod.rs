@@ -37,7 +37,7 @@ mod tokens;
 use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
-use axum::routing::{get, post};
+use axum::routing::{any, get, post};
 use axum::{Extension, Router};
 use tower_http::cors::CorsLayer;
 
@@ -79,6 +79,7 @@ fn current_family() -> Router<AppState> {
         .merge(config_routes(PREFIX))
         .route("/openvidu/api/health", get(health::health))
         .route("/openvidu/api/status", get(health::status))
+        .route("/openvidu/api/speech-to-text/{*operation}", any(speech_to_text_disabled))
         .merge(pro_routes(PREFIX))
         .method_not_allowed_fallback(forbidden)
 }
@@ -137,6 +138,14 @@ fn config_routes(prefix: &str) -> Router<AppState> {
         .route(&path("/openvidu-recording"), get(config::recording))
         .route(&path("/openvidu-recording-path"), get(config::recording_path))
         .route(&path("/openvidu-cdr"), get(config::cdr))
+}
+
+/// OpenVidu answers 501 on every speech-to-text operation while STT is off, and Plenum has none.
+async fn speech_to_text_disabled() -> ApiError {
+    ApiError::Message(
+        StatusCode::NOT_IMPLEMENTED,
+        "Speech to text is disabled (OPENVIDU_PRO_SPEECH_TO_TEXT=disabled; Plenum has no speech-to-text engine)".into(),
+    )
 }
 
 async fn forbidden(request: Request) -> ApiError {

@@ -46,6 +46,9 @@ pub async fn restart(State(state): State<AppState>, JsonBody(body): JsonBody) ->
             }
             PlanError::File(problem) => internal(format!("Cannot restart: {problem}")),
         })?;
+    // A directory the new configuration cannot have is refused before anything is written.
+    crate::services::ensure_directories(&plan.config)
+        .map_err(|error| ApiError::bad_request(format!("Invalid restart request: {error}")))?;
     let mut warnings = plan.warnings;
     match (&path, plan.file_text) {
         // Nothing to write: the restart only reloads (and does not create an empty file).

@@ -1,6 +1,7 @@
 //! The Pro cluster: media nodes, their statuses, load and session placement.
 //! Pure cores here; the HTTP handlers and node connections are adapters.
 
+pub mod deletion;
 pub mod discovery;
 pub mod launcher;
 pub mod node;

@@ -242,10 +242,10 @@ impl Registry {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
-    fn node(id: &str, uri: &str) -> MediaNode {
+    pub(crate) fn node(id: &str, uri: &str) -> MediaNode {
         MediaNode {
             id: id.into(),
             environment_id: None,
@@ -260,7 +260,8 @@ mod tests {
         }
     }
 
-    fn running(registry: &mut Registry, id: &str, uri: &str) {
+    /// Registers `id` and brings it to `running`, as a reached node goes.
+    pub(crate) fn running(registry: &mut Registry, id: &str, uri: &str) {
         let change = registry.insert(node(id, uri), 1).unwrap();
         assert_eq!((change.old_status, change.new_status), (None, NodeStatus::Launching));
         registry.set_connected(id, true, 2).unwrap();

@@ -20,10 +20,15 @@ pub fn file_name(started_ms: u64) -> String {
 }
 
 #[derive(Debug, thiserror::Error)]
-#[error("OPENVIDU_CDR_PATH: cannot create the CDR file {}: {source}", .path.display())]
+#[error("OPENVIDU_CDR_PATH: cannot create the CDR file or directory {}: {source}", .path.display())]
 pub struct CdrError {
     pub path: PathBuf,
     pub source: std::io::Error,
+}
+
+/// Creates `dir` with its parents.
+pub fn create_dir(dir: &Path) -> Result<(), CdrError> {
+    std::fs::create_dir_all(dir).map_err(|source| CdrError { path: dir.to_path_buf(), source })
 }
 
 /// Creates `dir` (with its parents) and the CDR file in it, and opens it for appending.
@@ -118,7 +123,7 @@ mod tests {
         let blocker = dir.path().join("file");
         std::fs::write(&blocker, "").unwrap();
         let error = create(&blocker.join("cdr"), 0).unwrap_err().to_string();
-        assert!(error.starts_with("OPENVIDU_CDR_PATH: cannot create the CDR file"), "{error}");
+        assert!(error.starts_with("OPENVIDU_CDR_PATH: cannot create the CDR file or directory"), "{error}");
         assert!(error.contains(&blocker.display().to_string()), "{error}");
     }
 }

@@ -56,6 +56,20 @@ pub enum StartError {
     RecordingPath { path: std::path::PathBuf, source: std::io::Error },
 }
 
+/// Makes the directories the configuration names for what must be kept (the CDR when
+/// `OPENVIDU_CDR=true`, recordings when `OPENVIDU_RECORDING=true`), with their parents.
+/// A restart checks a new configuration with this before it writes the config file.
+pub fn ensure_directories(config: &Config) -> Result<(), StartError> {
+    if config.settings.get(keys::OPENVIDU_CDR) {
+        crate::events::cdr::create_dir(&config.cdr_path)?;
+    }
+    if config.recording {
+        std::fs::create_dir_all(&config.recording_path)
+            .map_err(|source| StartError::RecordingPath { path: config.recording_path.clone(), source })?;
+    }
+    Ok(())
+}
+
 impl AppState {
     /// Builds the services of `config`. The CDR file (`OPENVIDU_CDR=true`) and the
     /// recordings directory (`OPENVIDU_RECORDING=true`) are made now, so a path that
@@ -66,15 +80,12 @@ impl AppState {
         sessions: SessionStore,
         status: ServerStatus,
     ) -> Result<Self, StartError> {
+        ensure_directories(&config)?;
         let events = EventBus::new();
         let cdr = match config.settings.get(keys::OPENVIDU_CDR) {
             true => Some(CdrWriter::start(&config.cdr_path, status.start_time, &events)?),
             false => None,
         };
-        if config.recording {
-            std::fs::create_dir_all(&config.recording_path)
-                .map_err(|source| StartError::RecordingPath { path: config.recording_path.clone(), source })?;
-        }
         let credentials = Credentials::new(&config.secret);
         let cluster = ClusterService::new(crate::cluster::settings_from(&config), events.clone());
         Ok(Self {

@@ -16,6 +16,8 @@ pub struct TestServer {
     pub server: Option<RunningServer>,
     pub base: String,
     pub client: reqwest::Client,
+    /// Where the CDR and recordings go unless a test names a path: nothing outside the test.
+    pub storage: Option<tempfile::TempDir>,
 }
 
 pub struct Reply {
@@ -46,6 +48,10 @@ pub async fn start(extra: &[(&str, &str)]) -> TestServer {
         ("SERVER_PORT".to_string(), "0".to_string()),
         ("OPENVIDU_SECRET".to_string(), SECRET.to_string()),
     ]);
+    let storage = tempfile::tempdir().expect("a temporary directory");
+    for (key, dir) in [("OPENVIDU_CDR_PATH", "cdr"), ("OPENVIDU_RECORDING_PATH", "recordings")] {
+        env.insert(key.to_string(), storage.path().join(dir).display().to_string());
+    }
     for (key, value) in extra {
         env.insert(key.to_string(), value.to_string());
     }
@@ -57,7 +63,7 @@ pub async fn start(extra: &[(&str, &str)]) -> TestServer {
     if let Some(pem) = &server.tls_certificate_pem {
         builder = builder.add_root_certificate(reqwest::Certificate::from_pem(pem.as_bytes()).unwrap());
     }
-    TestServer { server: Some(server), base, client: builder.build().unwrap() }
+    TestServer { server: Some(server), base, client: builder.build().unwrap(), storage: Some(storage) }
 }
 
 impl TestServer {

@@ -1,0 +1,102 @@
+//! The CDR: the directory and file are made at startup, and every event of a
+//! call — from REST and from the signaling websocket — lands in it, in order.
+
+mod common;
+
+use std::time::Duration;
+
+use common::start;
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+
+/// The CDR lines written so far, as `(event name, fields)`.
+fn lines(dir: &std::path::Path) -> Vec<(String, Value)> {
+    let files: Vec<_> = std::fs::read_dir(dir).map(|d| d.filter_map(Result::ok).collect()).unwrap_or_default();
+    assert_eq!(files.len(), 1, "one CDR file per start: {files:?}");
+    let text = std::fs::read_to_string(files[0].path()).unwrap();
+    text.lines()
+        .map(|line| {
+            let value: Value = serde_json::from_str(line).unwrap();
+            let (name, fields) = value.as_object().unwrap().iter().next().unwrap();
+            (name.clone(), fields.clone())
+        })
+        .collect()
+}
+
+/// Waits until the CDR's last line is `last` (the writer flushes on its own thread).
+async fn wait_for(dir: &std::path::Path, last: &str) -> Vec<(String, Value)> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let now = lines(dir);
+        if now.last().is_some_and(|(name, _)| name == last) || std::time::Instant::now() > deadline {
+            return now;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn the_cdr_directory_is_made_at_startup_and_a_calls_events_are_written_in_order() {
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("not/yet/there");
+    let path = dir.display().to_string();
+    let server =
+        start(&[("OPENVIDU_CDR", "true"), ("OPENVIDU_CDR_PATH", &path), ("PLENUM_EMBEDDED_MEDIA_NODE", "false")]).await;
+    assert!(lines(&dir).is_empty(), "the file exists, empty, before any event");
+
+    // No media node: the session can exist and be signalled to nobody, then closed by REST.
+    server.session("billing").await;
+    let listed = server.get("/openvidu/cdr").await.json();
+    assert_eq!(listed.as_array().map(Vec::len), Some(1), "{listed}");
+    assert_eq!(server.call("DELETE", "/openvidu/api/sessions/billing", None).await.status, 204);
+    let written = wait_for(&dir, "sessionDestroyed").await;
+    let names: Vec<&str> = written.iter().map(|(n, _)| n.as_str()).collect();
+    assert_eq!(names, ["sessionCreated", "sessionDestroyed"]);
+    let destroyed = &written[1].1;
+    assert_eq!(destroyed["reason"], "sessionClosedByServer");
+    assert_eq!(destroyed["sessionId"], "billing");
+    assert_eq!(destroyed["uniqueSessionId"], format!("billing_{}", destroyed["startTime"]));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn participants_and_signals_reach_the_cdr_with_their_reasons() {
+    let root = tempfile::tempdir().unwrap();
+    let path = root.path().display().to_string();
+    let server = start(&[("OPENVIDU_CDR", "true"), ("OPENVIDU_CDR_PATH", &path)]).await;
+    server.session("room").await;
+    let token = server.connection("room", r#"{"data":"alice-data"}"#).await["token"].as_str().unwrap().to_string();
+    let url = format!("{}/openvidu?sessionId=room", server.base.replace("http", "ws"));
+    let (mut socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let frames = [
+        json!({"jsonrpc": "2.0", "id": 1, "method": "joinRoom", "params": {"token": token, "session": "room", "platform": "test", "metadata": "alice"}}),
+        json!({"jsonrpc": "2.0", "id": 2, "method": "sendMessage", "params": {"message": json!({"type": "signal:chat", "data": "hi"}).to_string()}}),
+        json!({"jsonrpc": "2.0", "id": 3, "method": "leaveRoom", "params": {}}),
+    ];
+    for frame in frames {
+        socket.send(Message::text(frame.to_string())).await.unwrap();
+        loop {
+            let Some(Ok(Message::Text(text))) = socket.next().await else { panic!("socket ended") };
+            let answer: Value = serde_json::from_str(&text).unwrap();
+            if answer["id"] == frame["id"] {
+                assert!(answer.get("error").is_none(), "{answer}");
+                break;
+            }
+        }
+    }
+    let written = wait_for(root.path(), "sessionDestroyed").await;
+    let names: Vec<&str> = written.iter().map(|(n, _)| n.as_str()).collect();
+    let node_changes = names.iter().filter(|n| **n == "mediaNodeStatusChanged").count();
+    assert_eq!(node_changes, 2, "the embedded node: launching, then running: {names:?}");
+    let call: Vec<&str> = names.into_iter().filter(|n| *n != "mediaNodeStatusChanged").collect();
+    assert_eq!(call, ["sessionCreated", "participantJoined", "signalSent", "participantLeft", "sessionDestroyed"]);
+    let field = |event: &str, key: &str| written.iter().find(|(n, _)| n == event).unwrap().1[key].clone();
+    assert_eq!(field("participantJoined", "clientData"), "alice");
+    assert_eq!(field("participantJoined", "serverData"), "alice-data");
+    assert_eq!(field("participantJoined", "participantId"), field("participantJoined", "connectionId"));
+    assert_eq!(field("signalSent", "type"), "signal:chat");
+    assert_eq!(field("participantLeft", "reason"), "disconnect");
+    assert_eq!(field("sessionDestroyed", "reason"), "lastParticipantLeft");
+    server.stop().await;
+}
