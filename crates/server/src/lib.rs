@@ -7,6 +7,7 @@
 pub mod api;
 pub mod clock;
 pub mod cluster;
+pub mod codec_forcing;
 pub mod config;
 pub mod fields;
 pub mod gc;
