@@ -10,8 +10,9 @@ use super::codes::{Code, error, required_text};
 use super::media::{Bandwidth, Negotiated};
 use crate::api::AppState;
 use crate::clock::now_ms;
+use crate::codec_forcing::{self, CodecPolicy, ForceCodecError, Offerer};
 use crate::session::connection::{EndpointStats, MediaOptions, Publisher, Subscriber};
-use crate::wire::Role;
+use crate::wire::{Role, VideoCodec};
 
 fn text(params: &Map<String, Value>, name: &str, rpc: &str) -> Result<String, RpcError> {
     required_text(params, name, Some(rpc)).map(str::to_string)
@@ -63,6 +64,28 @@ fn bandwidth(state: &AppState, session: &str, connection: &str) -> Bandwidth {
     bandwidth
 }
 
+/// The session's `forcedVideoCodec` and `allowTranscoding` (no forcing once it is gone).
+fn codec_policy(state: &AppState, session: &str) -> CodecPolicy {
+    let sessions = state.sessions();
+    let props = sessions.session(session).map(|s| (s.props.forced_video_codec, s.props.allow_transcoding));
+    let (forced, allow_transcoding) = props.unwrap_or((VideoCodec::None, false));
+    CodecPolicy { forced, allow_transcoding }
+}
+
+/// The codec `publisher` sends `stream` in: the first video codec of its endpoint's answer.
+fn sending_codec(state: &AppState, session: &str, publisher: &str, stream: &str) -> Option<VideoCodec> {
+    let sessions = state.sessions();
+    let participant = sessions.connection(session, publisher).ok()?.participant.as_ref()?;
+    let published = participant.publishers.iter().find(|p| p.stream_id == stream)?;
+    codec_forcing::first_video_codec(&published.endpoint.local_sdp)
+}
+
+/// OpenVidu's error for an offer the session's codec rules refuse.
+fn codec_refused(error: ForceCodecError, offerer: Offerer<'_>, offer: &str, rpc: &str) -> RpcError {
+    let message = codec_forcing::openvidu_message(error, offerer, offer);
+    RpcError { code: codec_forcing::FORCED_CODEC_ERROR_CODE, ..super::codes::error(Code::Generic, message, Some(rpc)) }
+}
+
 /// The stream as events and `joinRoom` results show it.
 pub fn stream_json(publisher: &Publisher) -> Value {
     let options = &publisher.media_options;
@@ -96,6 +119,9 @@ pub async fn publish(
         return Err(error(Code::Generic, "This participant is publishing already", Some(rpc)));
     }
     let offer = text(params, "sdpOffer", rpc)?;
+    let offerer = Offerer { session, connection, is_publisher: true, is_reconnecting: false };
+    let offer = codec_forcing::publisher_offer(codec_policy(state, session), &offer)
+        .map_err(|e| codec_refused(e, offerer, &offer, rpc))?;
     let has_video = flag(params, "hasVideo", true);
     let type_of_video = params.get("typeOfVideo").and_then(Value::as_str).map(str::to_string);
     let options = MediaOptions {
@@ -161,9 +187,26 @@ pub async fn subscribe(
 ) -> Result<Value, RpcError> {
     let sender = text(params, "sender", rpc)?;
     let offer = text(params, "sdpOffer", rpc)?;
+    subscribe_to(state, rpc, session, connection, sender, offer, false).await
+}
+
+/// `receiveVideoFrom`, or a subscriber's `reconnectStream`: `offer` for the stream `sender`.
+async fn subscribe_to(
+    state: &AppState,
+    rpc: &str,
+    session: &str,
+    connection: &str,
+    sender: String,
+    offer: String,
+    is_reconnecting: bool,
+) -> Result<Value, RpcError> {
     let publisher = owner_of_stream(&sender)
         .ok_or_else(|| error(Code::InvalidParams, format!("'{sender}' is not a stream id"), Some(rpc)))?
         .to_string();
+    let offerer = Offerer { session, connection, is_publisher: false, is_reconnecting };
+    let sending = sending_codec(state, session, &publisher, &sender);
+    let offer = codec_forcing::subscriber_offer(codec_policy(state, session), &offer, sending)
+        .map_err(|e| codec_refused(e, offerer, &offer, rpc))?;
     let bandwidth = bandwidth(state, session, connection);
     let negotiated = state
         .media()
@@ -220,6 +263,9 @@ pub async fn reconnect(
         .map(str::to_string)
         .ok_or_else(|| error(Code::InvalidParams, "Parameter 'sdpOffer' or 'sdpString' is required", Some(rpc)))?;
     if owner_of_stream(&stream) == Some(connection) {
+        let offerer = Offerer { session, connection, is_publisher: true, is_reconnecting: true };
+        let offer = codec_forcing::publisher_offer(codec_policy(state, session), &offer)
+            .map_err(|e| codec_refused(e, offerer, &offer, rpc))?;
         let bandwidth = bandwidth(state, session, connection);
         let negotiated = state
             .media()
@@ -239,10 +285,7 @@ pub async fn reconnect(
             .unwrap_or_else(now_ms);
         return Ok(json!({"id": stream, "createdAt": created_at, "sdpAnswer": answer}));
     }
-    let mut subscribe_params = Map::new();
-    subscribe_params.insert("sender".into(), json!(stream));
-    subscribe_params.insert("sdpOffer".into(), json!(offer));
-    subscribe(state, rpc, session, connection, &subscribe_params).await
+    subscribe_to(state, rpc, session, connection, stream, offer, true).await
 }
 
 /// Takes a participant's stream down; the others (and, when forced, the owner) get
