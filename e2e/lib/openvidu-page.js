@@ -75,6 +75,11 @@ export class OpenViduPage {
     return { streamId };
   }
 
+  /** The page's later offers leave out the video codec `mimeType` (e.g. `video/H264`). */
+  refuseVideoCodec(mimeType) {
+    return this.page.evaluate((type) => window.ovTest.refuseVideoCodec(type), mimeType);
+  }
+
   unpublish() {
     return this.page.evaluate(() => window.ovTest.unpublish());
   }

@@ -52,6 +52,23 @@
       return { connectionId: session.connection.connectionId, data: session.connection.data, role: session.connection.role };
     },
 
+    /**
+     * From now on this page's offers (publisher and subscribers) leave out the video
+     * codec `mimeType` (e.g. `video/H264`), as a browser that cannot send or receive
+     * it would: each video transceiver gets setCodecPreferences without it just
+     * before openvidu-browser's createOffer.
+     */
+    refuseVideoCodec(mimeType) {
+      const createOffer = RTCPeerConnection.prototype.createOffer;
+      const others = RTCRtpReceiver.getCapabilities('video').codecs.filter((c) => c.mimeType.toLowerCase() !== mimeType.toLowerCase());
+      RTCPeerConnection.prototype.createOffer = function (...args) {
+        for (const transceiver of this.getTransceivers()) {
+          if (transceiver.receiver.track.kind === 'video') transceiver.setCodecPreferences(others);
+        }
+        return createOffer.apply(this, args);
+      };
+    },
+
     /** Fake camera and microphone, audio+video, published; resolves {streamId}. */
     async publish() {
       try {

@@ -28,12 +28,15 @@ window.participantCommon = (() => {
 
   const connectionOf = (stream) => stream?.connection?.connectionId;
 
-  /** `fields` of the getStats() entry of `type` and `kind` (null when there is none). */
+  /**
+   * `fields` of the getStats() entry of `type` and `kind` (null when there is none), and
+   * `codec`: the mimeType of its codec (e.g. `video/H264`; null before one is negotiated).
+   */
   function counters(report, type, kind, fields) {
     let found = null;
     report.forEach((stat) => {
       if (stat.type === type && stat.kind === kind) {
-        found = {};
+        found = { codec: report.get(stat.codecId)?.mimeType ?? null };
         for (const field of fields) found[field] = stat[field] ?? 0;
       }
     });

@@ -8,6 +8,7 @@
 pub mod api;
 pub mod clock;
 pub mod cluster;
+pub mod codec_forcing;
 pub mod conference;
 pub mod config;
 pub mod credentials;

@@ -126,11 +126,11 @@ pub async fn start(config: Config) -> Result<RunningServer, ServeError> {
         None => (None, None),
     };
     let server = serve_http(listener, dispatcher(services.clone()), tls.map(|m| m.server_config), stop.clone())?;
+    tracing::info!(listen = %local_addr, public_url = %public.http_url, "Plenum master listening");
+    // openvidu-browser 2.22 and older dial wss:// whatever the token says: over plain HTTP they cannot connect.
     tracing::info!(
-        listen = %local_addr,
-        public_url = %public.http_url,
-        browsers = %format!("{}/openvidu", public.ws_url),
-        "Plenum master listening; openvidu-browser connects to the 'browsers' URL (2.22 and older dial wss:// whatever the token says, so they need SERVER_SSL_ENABLED=true)"
+        url = %format!("{}/openvidu", public.ws_url),
+        "browsers connect to this URL (openvidu-browser 2.22 and older need SERVER_SSL_ENABLED=true)"
     );
     Ok(RunningServer { local_addr, public, tls_fingerprint, tls_certificate_pem, state, stop, server, services })
 }

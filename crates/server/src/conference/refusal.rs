@@ -16,6 +16,8 @@ pub enum Code {
     MetadataFormatInvalid = 500,
     SignalFormatInvalid = 600,
     SignalToInvalid = 601,
+    /// The offer lacks the session's forced video codec (`FORCED_CODEC_NOT_FOUND_IN_SDPOFFER`).
+    ForcedCodecNotFound = 800,
     MediaNodeNotFound = 900,
     MediaNodeStatusWrong = 901,
     /// JSON-RPC: the reconnected session is unknown.

@@ -8,10 +8,17 @@ use super::outcome::{Effect, Outcome, Recipients};
 use super::refusal::{Code, Refusal};
 use super::views::{owner_of_stream, session_ref, stream_info, stream_json};
 use super::{Conference, published, subscriptions_to};
+use crate::codec_forcing::{self, CodecPolicy};
 use crate::events::{EndReason, Ended, Event};
+use crate::session::Session;
 use crate::session::connection::{EndpointStats, MediaOptions, Publisher, Subscriber};
 use crate::session::{KurentoOptions, StoreError};
 use crate::wire::{Role, VideoCodec, WireEnum};
+
+/// The session's `forcedVideoCodec` and `allowTranscoding`.
+fn codec_policy(session: &Session) -> CodecPolicy {
+    CodecPolicy { forced: session.props.forced_video_codec, allow_transcoding: session.props.allow_transcoding }
+}
 
 /// `publishVideo`'s parameters, parsed by the adapter.
 #[derive(Debug, Clone)]
@@ -32,8 +39,8 @@ pub struct PublishTicket {
     pub options: MediaOptions,
     /// The connection's bandwidth overrides.
     pub kurento_options: Option<KurentoOptions>,
-    pub forced_video_codec: VideoCodec,
-    pub allow_transcoding: bool,
+    /// The session's `forcedVideoCodec` and `allowTranscoding`.
+    pub codec: CodecPolicy,
 }
 
 /// A subscription the node is negotiating.
@@ -45,8 +52,10 @@ pub struct SubscribeTicket {
     pub publisher: String,
     pub stream_id: String,
     pub kurento_options: Option<KurentoOptions>,
-    pub forced_video_codec: VideoCodec,
-    pub allow_transcoding: bool,
+    pub codec: CodecPolicy,
+    /// The video codec the publisher sends (the first of its endpoint's answer): the node
+    /// cannot transcode, so the subscriber must take that one.
+    pub sending: Option<VideoCodec>,
 }
 
 /// `streamPropertyChanged`'s parameters.
@@ -85,8 +94,7 @@ impl Conference {
             .media_node_id
             .clone()
             .ok_or_else(|| Refusal::new(Code::RoomCannotBeCreated, "The session's media node is not reachable"))?;
-        let (forced_video_codec, allow_transcoding) =
-            (session.props.forced_video_codec, session.props.allow_transcoding);
+        let codec = codec_policy(session);
         let kurento_options = self.kurento_options(session_id, connection);
         let has_video = request.options.has_video;
         let stream_id = self.store.ids().stream_id(request.type_of_video.as_deref(), has_video, connection);
@@ -98,8 +106,7 @@ impl Conference {
             node,
             options: request.options,
             kurento_options,
-            forced_video_codec,
-            allow_transcoding,
+            codec,
         })
     }
 
@@ -164,17 +171,18 @@ impl Conference {
         let publisher = owner_of_stream(sender)
             .ok_or_else(|| Refusal::new(Code::InvalidParams, format!("'{sender}' is not a stream id")))?;
         let session = self.store.session(session_id).ok_or_else(|| Refusal::new(Code::RoomClosed, "Session closed"))?;
-        if published(session, sender).is_none() {
+        let Some((_, source)) = published(session, sender) else {
             return Err(Refusal::new(Code::Generic, format!("Stream '{sender}' is not published")));
-        }
+        };
+        let sending = codec_forcing::first_video_codec(&source.endpoint.local_sdp);
         Ok(SubscribeTicket {
             session: session_id.into(),
             subscriber: connection.into(),
             publisher: publisher.into(),
             stream_id: sender.into(),
             kurento_options: self.kurento_options(session_id, connection),
-            forced_video_codec: session.props.forced_video_codec,
-            allow_transcoding: session.props.allow_transcoding,
+            codec: codec_policy(session),
+            sending,
         })
     }
 
@@ -323,6 +331,13 @@ impl Conference {
                             "newValue": new_value, "reason": reason});
         outcome.notify(session, Recipients::AllBut(connection.into()), "streamPropertyChanged", params);
         Ok(outcome)
+    }
+
+    /// What a publisher's renegotiation (`reconnectStream`) needs: its bandwidth overrides and
+    /// the session's codec rules.
+    pub fn republish_terms(&self, session: &str, connection: &str) -> Option<(Option<KurentoOptions>, CodecPolicy)> {
+        let policy = codec_policy(self.store.session(session)?);
+        Some((self.kurento_options(session, connection), policy))
     }
 
     /// The connection's bandwidth overrides (the token's `kurentoOptions`).

@@ -8,11 +8,17 @@ use serde_json::{Value, json};
 
 use super::codes::{Code, error, refused};
 use super::params::{OnIceCandidate, PublishVideo, ReceiveVideoFrom, ReconnectStream, StreamPropertyChanged};
+use crate::codec_forcing::{self, ForceCodecError, Offerer};
 use crate::conference::{PropertyChange, PublishRequest, owner_of_stream};
 use crate::events::EndReason;
 use crate::media::Negotiated;
 use crate::services::AppState;
 use crate::session::connection::{EndpointStats, MediaOptions};
+
+/// OpenVidu's error for an offer the session's codec rules refuse (code 800).
+fn codec_refused(error: ForceCodecError, offerer: Offerer<'_>, offer: &str, rpc: &str) -> RpcError {
+    super::codes::error(Code::ForcedCodecNotFound, codec_forcing::openvidu_message(error, offerer, offer), Some(rpc))
+}
 
 /// The `?webRtcStats=true` details of a negotiated endpoint.
 fn endpoint_stats(offer: String, negotiated: Negotiated) -> EndpointStats {
@@ -47,12 +53,19 @@ pub async fn publish(
     };
     let request = PublishRequest { options, type_of_video: params.type_of_video };
     let ticket = state.conference().begin_publish(session, connection, request).map_err(refused(rpc))?;
+    let offerer = Offerer { session, connection, is_publisher: true, is_reconnecting: false };
+    let offer = match codec_forcing::publisher_offer(ticket.codec, &params.sdp_offer) {
+        Ok(offer) => offer,
+        Err(refusal) => {
+            state.conference().abort_publish(&ticket);
+            return Err(codec_refused(refusal, offerer, &params.sdp_offer, rpc));
+        }
+    };
     let Some(client) = state.cluster().client(&ticket.node) else {
         state.conference().abort_publish(&ticket);
         return Err(error(Code::RoomCannotBeCreated, "The session's media node is not reachable", Some(rpc)));
     };
     let bandwidth = state.default_bandwidth().with_overrides(ticket.kurento_options.as_ref());
-    let offer = params.sdp_offer;
     let negotiated = state
         .media()
         .publish(session, connection, &ticket.stream_id, &offer, bandwidth, client, state.hub().clone())
@@ -81,9 +94,23 @@ pub async fn subscribe(
     connection: &str,
     params: ReceiveVideoFrom,
 ) -> Result<Value, RpcError> {
+    subscribe_to(state, rpc, session, connection, params, false).await
+}
+
+/// `receiveVideoFrom`, or a subscriber's `reconnectStream`.
+async fn subscribe_to(
+    state: &AppState,
+    rpc: &str,
+    session: &str,
+    connection: &str,
+    params: ReceiveVideoFrom,
+    is_reconnecting: bool,
+) -> Result<Value, RpcError> {
     let ticket = state.conference().begin_subscribe(session, connection, &params.sender).map_err(refused(rpc))?;
+    let offerer = Offerer { session, connection, is_publisher: false, is_reconnecting };
+    let offer = codec_forcing::subscriber_offer(ticket.codec, &params.sdp_offer, ticket.sending)
+        .map_err(|refusal| codec_refused(refusal, offerer, &params.sdp_offer, rpc))?;
     let bandwidth = state.default_bandwidth().with_overrides(ticket.kurento_options.as_ref());
-    let offer = params.sdp_offer;
     let negotiated = state
         .media()
         .subscribe(session, connection, &ticket.publisher, &offer, bandwidth)
@@ -131,10 +158,15 @@ pub async fn reconnect(
         .ok_or_else(|| error(Code::InvalidParams, "Parameter 'sdpOffer' or 'sdpString' is required", Some(rpc)))?;
     let stream = params.stream;
     if owner_of_stream(&stream) != Some(connection) {
-        return subscribe(state, rpc, session, connection, ReceiveVideoFrom { sender: stream, sdp_offer: offer }).await;
+        let params = ReceiveVideoFrom { sender: stream, sdp_offer: offer };
+        return subscribe_to(state, rpc, session, connection, params, true).await;
     }
-    let overrides =
-        state.conference().store().connection(session, connection).ok().and_then(|c| c.props.kurento_options.clone());
+    let (overrides, policy) = state
+        .conference()
+        .republish_terms(session, connection)
+        .ok_or_else(|| error(Code::RoomClosed, "Session closed", Some(rpc)))?;
+    let offerer = Offerer { session, connection, is_publisher: true, is_reconnecting: true };
+    let offer = codec_forcing::publisher_offer(policy, &offer).map_err(|e| codec_refused(e, offerer, &offer, rpc))?;
     let bandwidth = state.default_bandwidth().with_overrides(overrides.as_ref());
     let negotiated = state
         .media()
