@@ -17,13 +17,18 @@ pub trait WireEnum: Sized + Copy + 'static {
     }
 }
 
+/// Declares a [`WireEnum`] with `Serialize` and `Display` as its wire spelling.
+///
+/// Attributes pass through, on the enum and on each variant, so a variant can
+/// carry its doc comment, and `#[derive(Default)]` on the enum with
+/// `#[default]` on a variant gives the default OpenVidu documents.
 macro_rules! wire_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident { $($(#[$variant_meta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $name { $($variant),+ }
+        pub enum $name { $($(#[$variant_meta])* $variant),+ }
 
-        impl WireEnum for $name {
+        impl $crate::wire::WireEnum for $name {
             const ALL: &'static [Self] = &[$($name::$variant),+];
             fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $text),+ }
@@ -32,17 +37,20 @@ macro_rules! wire_enum {
 
         impl serde::Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
+                serializer.serialize_str($crate::wire::WireEnum::as_str(*self))
             }
         }
 
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
+                f.write_str($crate::wire::WireEnum::as_str(*self))
             }
         }
     };
 }
+
+/// So the enums of other modules (cluster, recording) are declared the same way.
+pub(crate) use wire_enum;
 
 wire_enum!(MediaMode { Routed = "ROUTED", Relayed = "RELAYED" });
 wire_enum!(RecordingMode { Manual = "MANUAL", Always = "ALWAYS" });

@@ -18,6 +18,7 @@ use crate::cluster::service::{AddError, DiscoverError, LaunchFailure, RetireErro
 use crate::cluster::status::NodeStatus;
 use crate::fields::Fields;
 use crate::session::SessionView;
+use crate::wire::WireEnum;
 
 fn ensure_enabled(state: &AppState) -> Result<(), ApiError> {
     if state.cluster().enabled() {

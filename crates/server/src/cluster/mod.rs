@@ -12,6 +12,7 @@ pub mod status;
 use std::path::PathBuf;
 
 use crate::config::Config;
+use crate::wire::WireEnum;
 
 /// The cluster's settings from the configuration; `started_ms` names the CDR file of this run.
 pub fn settings_from(config: &Config, started_ms: u64) -> service::ClusterSettings {
