@@ -1,4 +1,5 @@
-//! CPU and memory figures for the ServerManager, read from `/proc`.
+//! CPU and memory figures for the ServerManager, read from `/proc` through the
+//! `procfs` crate (the workspace's one /proc reader).
 //!
 //! CPU use is the machine's busy share between two samples of `/proc/stat`;
 //! memory is the node process's resident set (`VmRSS`), in KiB as Kurento
@@ -8,23 +9,25 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use procfs::process::{Process, Status};
+use procfs::{CpuTime, CurrentSI, KernelStats};
+
 use crate::control::server_manager::SystemSnapshot;
 
-/// Busy and total jiffies from the first line of `/proc/stat`.
-pub fn parse_cpu_times(stat: &str) -> Option<(u64, u64)> {
-    let line = stat.lines().next()?.strip_prefix("cpu ")?;
-    let fields: Vec<u64> = line.split_whitespace().filter_map(|f| f.parse().ok()).collect();
-    if fields.len() < 4 {
-        return None;
-    }
-    let total: u64 = fields.iter().sum();
-    let idle = fields[3] + fields.get(4).copied().unwrap_or(0);
-    Some((total - idle, total))
+/// Busy and total ticks of the machine's `cpu` line: idle and iowait are not busy.
+pub fn busy_and_total(cpu: &CpuTime) -> (u64, u64) {
+    let optional = [cpu.iowait, cpu.irq, cpu.softirq, cpu.steal, cpu.guest, cpu.guest_nice];
+    let total = [cpu.user, cpu.nice, cpu.system, cpu.idle]
+        .into_iter()
+        .chain(optional.into_iter().flatten())
+        .fold(0u64, u64::saturating_add);
+    let idle = cpu.idle.saturating_add(cpu.iowait.unwrap_or(0));
+    (total.saturating_sub(idle), total)
 }
 
-/// `VmRSS` from `/proc/self/status`, in KiB.
-pub fn parse_rss_kib(status: &str) -> Option<i64> {
-    status.lines().find_map(|line| line.strip_prefix("VmRSS:")?.split_whitespace().next()?.parse().ok())
+/// `VmRSS` of a process status, in KiB.
+pub fn rss_kib(status: &Status) -> Option<i64> {
+    status.vmrss.and_then(|kib| i64::try_from(kib).ok())
 }
 
 /// Busy percent between two `(busy, total)` samples.
@@ -77,22 +80,43 @@ impl SystemMonitor {
 }
 
 fn read_cpu() -> Option<(u64, u64)> {
-    parse_cpu_times(&std::fs::read_to_string("/proc/stat").ok()?)
+    Some(busy_and_total(&KernelStats::current().ok()?.total))
 }
 
 fn read_rss() -> Option<i64> {
-    parse_rss_kib(&std::fs::read_to_string("/proc/self/status").ok()?)
+    rss_kib(&Process::myself().ok()?.status().ok()?)
 }
 
 #[cfg(test)]
 mod tests {
+    use procfs::{ExplicitSystemInfo, FromBufRead, FromBufReadSI};
+
     use super::*;
+
+    /// A node's `/proc/<pid>/status`, cut to the lines every kernel since 4.x has.
+    const STATUS: &str = "Name:\tplenum-media-no\nUmask:\t0022\nState:\tS (sleeping)\nTgid:\t4242\nNgid:\t0\n\
+        Pid:\t4242\nPPid:\t1\nTracerPid:\t0\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t64\nGroups:\t \n\
+        VmPeak:\t  90000 kB\nVmHWM:\t  30000 kB\nVmRSS:\t  20480 kB\nThreads:\t9\nSigQ:\t0/96363\n\
+        SigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\nSigBlk:\t0000000000000000\n\
+        SigIgn:\t0000000000001000\nSigCgt:\t0000000100004440\nCapInh:\t0000000000000000\n\
+        CapPrm:\t0000000000000000\nCapEff:\t0000000000000000\nCapBnd:\t000001ffffffffff\n\
+        CapAmb:\t0000000000000000\nvoluntary_ctxt_switches:\t10\nnonvoluntary_ctxt_switches:\t1\n";
+
+    fn kernel_stats(text: &str) -> KernelStats {
+        let system =
+            ExplicitSystemInfo { boot_time_secs: 0, ticks_per_second: 100, page_size: 4096, is_little_endian: true };
+        KernelStats::from_buf_read(text.as_bytes(), &system).unwrap()
+    }
 
     #[test]
     fn parses_proc_formats() {
-        let stat = "cpu  100 0 50 800 50 0 0 0 0 0\ncpu0 1 2 3 4\n";
-        assert_eq!(parse_cpu_times(stat), Some((150, 1000)));
-        assert_eq!(parse_rss_kib("Name:\tx\nVmRSS:\t  20480 kB\n"), Some(20480));
+        let stat = "cpu  100 0 50 800 50 0 0 0 0 0\ncpu0 1 2 3 4\nctxt 1\nbtime 2\nprocesses 3\n";
+        assert_eq!(busy_and_total(&kernel_stats(stat).total), (150, 1000));
+        // An old kernel's four fields: no iowait.
+        let old = "cpu  100 0 50 850\nctxt 1\nbtime 2\nprocesses 3\n";
+        assert_eq!(busy_and_total(&kernel_stats(old).total), (150, 1000));
+        let status = Status::from_buf_read(STATUS.as_bytes()).unwrap();
+        assert_eq!(rss_kib(&status), Some(20480));
         assert_eq!(cpu_percent((150, 1000), (250, 1200)), 50.0);
         assert_eq!(cpu_percent((1, 1), (1, 1)), 0.0);
     }

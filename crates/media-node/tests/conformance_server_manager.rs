@@ -67,13 +67,9 @@ async fn load_figures() {
     // getUsedMemory is the node's memory in KiB: compare with the process's VmRSS.
     let used = wire.invoke_ok(SERVER_MANAGER, "getUsedMemory", json!({})).await;
     let used = used.as_i64().unwrap_or_else(|| panic!("getUsedMemory is an integer: {used}"));
-    let status = std::fs::read_to_string(format!("/proc/{}/status", node.pid())).expect("the node's /proc status");
-    let rss_kib: i64 = status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
-        .expect("VmRSS in kB");
+    let pid = i32::try_from(node.pid()).expect("a pid");
+    let status = procfs::process::Process::new(pid).and_then(|p| p.status()).expect("the node's /proc status");
+    let rss_kib = i64::try_from(status.vmrss.expect("VmRSS in kB")).expect("VmRSS fits");
     assert!(
         used > rss_kib / 4 && used < rss_kib * 4,
         "getUsedMemory {used} should be in KiB like the node's VmRSS ({rss_kib} kB)"

@@ -17,11 +17,16 @@ pub trait WireEnum: Sized + Copy + 'static {
     }
 }
 
+/// Declares a [`WireEnum`] with `Serialize` and `Display` as its wire spelling.
+///
+/// Attributes pass through, on the enum and on each variant, so a variant can
+/// carry its doc comment, and `#[derive(Default)]` on the enum with
+/// `#[default]` on a variant gives the default OpenVidu documents.
 macro_rules! wire_enum {
-    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+    ($(#[$meta:meta])* $name:ident { $($(#[$variant_meta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-        pub enum $name { $($variant),+ }
+        pub enum $name { $($(#[$variant_meta])* $variant),+ }
 
         impl $crate::wire::WireEnum for $name {
             const ALL: &'static [Self] = &[$($name::$variant),+];
@@ -44,7 +49,7 @@ macro_rules! wire_enum {
     };
 }
 
-/// Other modules declare their wire enums with the same macro.
+/// So the enums of other modules (cluster, recording) are declared the same way.
 pub(crate) use wire_enum;
 
 wire_enum!(MediaMode { Routed = "ROUTED", Relayed = "RELAYED" });

@@ -29,8 +29,15 @@ async fn local_master_with(cluster_path: &std::path::Path, binary: &str, startup
 }
 
 fn alive(pid: &str) -> bool {
-    std::fs::read(format!("/proc/{pid}/cmdline"))
-        .is_ok_and(|c| String::from_utf8_lossy(&c).contains("plenum-media-node"))
+    let Ok(pid) = pid.parse::<i32>() else { return false };
+    procfs::process::Process::new(pid)
+        .and_then(|p| p.cmdline())
+        .is_ok_and(|args| args.iter().any(|a| a.contains("plenum-media-node")))
+}
+
+/// Where the launcher keeps a node's launch record and its output.
+fn node_file(cluster_path: &std::path::Path, pid: &str, extension: &str) -> std::path::PathBuf {
+    cluster_path.join("local-nodes").join(format!("{pid}.{extension}"))
 }
 
 async fn wait_for(server: &TestServer, id: &str, what: &str, check: impl Fn(&Value) -> bool) -> Value {
@@ -72,10 +79,21 @@ async fn launches_without_wait_then_runs_then_terminates() {
     assert_eq!(running["connected"], true);
     assert!(running["uri"].as_str().unwrap().starts_with("ws://127.0.0.1:"));
     assert!(alive(&pid));
+    assert!(node_file(dir.path(), &pid, "json").exists(), "launch record");
+
+    // The node's standard output (its announcement) and standard error (its logs) are in its log file.
+    let log_path = node_file(dir.path(), &pid, "log");
+    let log = std::fs::read_to_string(&log_path).unwrap_or_else(|e| panic!("{}: {e}", log_path.display()));
+    let uri = running["uri"].as_str().unwrap();
+    assert!(log.contains(&format!("plenum-media-node listening on {uri}\n")), "announcement in the log: {log}");
+    assert!(log.contains("media node control listening"), "startup logs in the log: {log}");
+    assert!(!log.contains('\x1b'), "no colour codes in the log: {log}");
 
     assert_eq!(server.call("DELETE", &format!("{BASE}/{id}"), None).await.status, 204);
     wait_until_gone(&pid).await;
     assert_eq!(server.get(&format!("{BASE}/{id}")).await.status, 404);
+    assert!(!node_file(dir.path(), &pid, "json").exists(), "the launch record goes with the node");
+    assert!(log_path.exists(), "the log stays for a post-mortem");
 }
 
 #[tokio::test]
@@ -125,6 +143,28 @@ async fn a_binary_that_cannot_start_gives_502() {
 }
 
 #[tokio::test]
+async fn a_node_that_exits_at_once_leaves_its_output_in_its_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let script = dir.path().join("plenum-media-node");
+    std::fs::write(&script, "#!/bin/sh\necho 'cannot bind the control port' >&2\nexit 3\n").unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let server = local_master(dir.path(), script.to_str().unwrap()).await;
+    let reply = server.post(&format!("{BASE}?wait=true"), "{}").await;
+    assert_eq!(reply.status, 502, "{}", reply.text);
+    assert!(reply.message().contains("exited before announcing its URI"), "{}", reply.text);
+
+    let files: Vec<_> =
+        std::fs::read_dir(dir.path().join("local-nodes")).unwrap().map(|entry| entry.unwrap().path()).collect();
+    let logs: Vec<_> = files.iter().filter(|p| p.extension().is_some_and(|e| e == "log")).collect();
+    assert_eq!(logs.len(), 1, "one log, under the node's pid: {files:?}");
+    assert!(!logs[0].file_name().unwrap().to_string_lossy().starts_with('.'), "{files:?}");
+    let log = std::fs::read_to_string(logs[0]).unwrap();
+    assert!(log.contains("cannot bind the control port"), "standard error in the log: {log:?}");
+    assert!(files.iter().all(|p| p.extension().is_none_or(|e| e != "json")), "no launch record: {files:?}");
+}
+
+#[tokio::test]
 async fn a_node_canceled_while_launching_is_terminated() {
     let dir = tempfile::tempdir().unwrap();
     let server = local_master(dir.path(), binary().to_str().unwrap()).await;
@@ -151,6 +191,7 @@ async fn a_restarted_master_readopts_the_nodes_it_launched() {
     let pid = node["environmentId"].as_str().unwrap().to_string();
     first.stop().await;
     assert!(alive(&pid), "stopping the master must not stop its nodes");
+    assert!(node_file(dir.path(), &pid, "log").exists(), "the node's log beside its record");
 
     let second = local_master(dir.path(), binary().to_str().unwrap()).await;
     let reply = second.call("PUT", BASE, None).await;

@@ -60,8 +60,6 @@ fn io_error(what: &'static str) -> impl FnOnce(io::Error) -> LoadError {
 const PUBLISH_RETRY: Duration = Duration::from_millis(250);
 
 pub fn run(config: &LoadConfig) -> Result<RelayReport, LoadError> {
-    // The first call runs `getconf`: not in the middle of a sample.
-    cpu::clock_ticks();
     // The receivers, the publisher, stdio and a margin.
     let wanted = u64::try_from(config.subscribers).unwrap_or(u64::MAX).saturating_add(64);
     if let Err(error) = crate::limits::raise_open_files(wanted) {

@@ -4,7 +4,11 @@
 //! [`LocalLauncher`] (environment `local`) runs `plenum-media-node` processes
 //! on this host. Each launch is recorded under
 //! `<OPENVIDU_PRO_CLUSTER_PATH>/local-nodes/<pid>.json`, so a master that
-//! restarts can re-adopt the nodes still alive instead of orphaning them.
+//! restarts can re-adopt the nodes still alive instead of orphaning them; the
+//! node's output goes to `<pid>.log` beside it ([`node_log`]).
+
+mod node_log;
+mod process;
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
@@ -13,12 +17,19 @@ use std::process::Stdio;
 use std::time::Duration;
 
 use serde_json::json;
-use tokio::io::{AsyncBufReadExt, BufReader};
+
+use crate::config::write_atomically;
 
 pub type Pending<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 
 /// How long a launched node may take to announce its control URI.
 pub const READY_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// How often the log is read for the announcement, and a node looked for after SIGTERM.
+const POLL: Duration = Duration::from_millis(50);
+
+/// How long a node may take to exit after SIGTERM.
+const STOP_TIMEOUT: Duration = Duration::from_secs(10);
 
 #[derive(Debug, thiserror::Error)]
 pub enum LaunchError {
@@ -70,53 +81,69 @@ impl LocalLauncher {
     }
 }
 
-/// Whether a process is alive and is a media node (not a recycled pid).
-fn is_media_node(pid: &str) -> bool {
-    std::fs::read(format!("/proc/{pid}/cmdline"))
-        .map(|cmdline| String::from_utf8_lossy(&cmdline).contains("plenum-media-node"))
-        .unwrap_or(false)
-}
-
 impl Launcher for LocalLauncher {
     fn launch(&self) -> Result<Launch, LaunchError> {
         let spawn_error = |reason: String| LaunchError::Spawn { binary: self.binary.display().to_string(), reason };
-        std::fs::create_dir_all(&self.records).map_err(|e| spawn_error(format!("{}: {e}", self.records.display())))?;
-        let mut child = tokio::process::Command::new(&self.binary)
+        let in_records = |e: std::io::Error| spawn_error(format!("{}: {e}", self.records.display()));
+        std::fs::create_dir_all(&self.records).map_err(in_records)?;
+        let (temporary_log, log) = node_log::create(&self.records).map_err(in_records)?;
+        let stdout = log.try_clone().map_err(in_records)?;
+        let spawned = tokio::process::Command::new(&self.binary)
             .args(["--listen", "127.0.0.1:0"])
+            // The log is a file: no terminal colour codes in it.
+            .env("NO_COLOR", "1")
             .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
+            .stdout(stdout)
+            .stderr(log)
             .kill_on_drop(false)
-            .spawn()
-            .map_err(|e| spawn_error(e.to_string()))?;
-        let pid = child.id().map(|p| p.to_string()).ok_or_else(|| spawn_error("exited at once".into()))?;
-        let stdout = child.stdout.take();
+            .spawn();
+        let mut child = match spawned {
+            Ok(child) => child,
+            Err(e) => {
+                let _ = std::fs::remove_file(&temporary_log);
+                return Err(spawn_error(e.to_string()));
+            }
+        };
+        let Some(pid) = child.id().map(|p| p.to_string()) else {
+            let _ = std::fs::remove_file(&temporary_log);
+            return Err(spawn_error("exited at once".into()));
+        };
+        let log_path = match node_log::name_after(temporary_log, &self.records, &pid) {
+            Ok(path) => path,
+            Err((kept, error)) => {
+                tracing::warn!(environment_id = %pid, log = %kept.display(), %error, "cannot name the media node's log");
+                kept
+            }
+        };
+        tracing::info!(environment_id = %pid, log = %log_path.display(), "launched a media node");
         let record = self.record_path(&pid);
         let environment_id = pid.clone();
         let ready = Box::pin(async move {
             let not_ready = |reason: String| LaunchError::NotReady { environment_id: pid.clone(), reason };
-            let stdout = stdout.ok_or_else(|| not_ready("no standard output".into()))?;
-            let mut line = String::new();
-            let read = tokio::time::timeout(READY_TIMEOUT, BufReader::new(stdout).read_line(&mut line)).await;
-            match read {
-                Err(_) => {
+            let deadline = tokio::time::Instant::now() + READY_TIMEOUT;
+            let uri = loop {
+                // Read before checking for an exit, so an announcement made just before exiting is seen.
+                let text =
+                    tokio::fs::read(&log_path).await.map_err(|e| not_ready(format!("{}: {e}", log_path.display())))?;
+                if let Some(uri) = node_log::announced_uri(&String::from_utf8_lossy(&text)) {
+                    break uri.to_string();
+                }
+                if let Some(status) = child.try_wait().map_err(|e| not_ready(e.to_string()))? {
+                    return Err(not_ready(format!("exited before announcing its URI ({status})")));
+                }
+                if tokio::time::Instant::now() > deadline {
                     let _ = child.start_kill();
                     return Err(not_ready(format!("no URI announced within {} s", READY_TIMEOUT.as_secs())));
                 }
-                Ok(Err(e)) => return Err(not_ready(e.to_string())),
-                Ok(Ok(0)) => {
-                    let status = child.wait().await.map(|s| s.to_string()).unwrap_or_default();
-                    return Err(not_ready(format!("exited before announcing its URI ({status})")));
-                }
-                Ok(Ok(_)) => {}
-            }
-            let uri = line.trim().rsplit(' ').next().unwrap_or_default().to_string();
+                tokio::time::sleep(POLL).await;
+            };
             if !uri.starts_with("ws://") {
                 let _ = child.start_kill();
-                return Err(not_ready(format!("unexpected first line {line:?}")));
+                return Err(not_ready(format!("unexpected announcement {uri:?}")));
             }
             let entry = json!({"pid": pid, "uri": uri});
-            std::fs::write(&record, entry.to_string()).map_err(|e| not_ready(format!("{}: {e}", record.display())))?;
+            write_atomically(&record, entry.to_string().as_bytes())
+                .map_err(|e| not_ready(format!("{}: {e}", record.display())))?;
             // Reap the process when it ends so it does not linger as a zombie.
             tokio::spawn(async move {
                 let _ = child.wait().await;
@@ -129,21 +156,14 @@ impl Launcher for LocalLauncher {
     fn terminate<'a>(&'a self, environment_id: &'a str) -> Pending<'a, Result<(), LaunchError>> {
         Box::pin(async move {
             let failed = |reason: String| LaunchError::Terminate { environment_id: environment_id.into(), reason };
-            if is_media_node(environment_id) {
-                let status = tokio::process::Command::new("kill")
-                    .arg(environment_id)
-                    .status()
-                    .await
-                    .map_err(|e| failed(e.to_string()))?;
-                if !status.success() {
-                    return Err(failed(format!("kill exited with {status}")));
-                }
-                let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-                while is_media_node(environment_id) {
+            if process::is_media_node(environment_id) {
+                process::request_stop(environment_id).map_err(failed)?;
+                let deadline = tokio::time::Instant::now() + STOP_TIMEOUT;
+                while process::is_media_node(environment_id) {
                     if tokio::time::Instant::now() > deadline {
-                        return Err(failed("still running 10 s after SIGTERM".into()));
+                        return Err(failed(format!("still running {} s after SIGTERM", STOP_TIMEOUT.as_secs())));
                     }
-                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    tokio::time::sleep(POLL).await;
                 }
             }
             let _ = std::fs::remove_file(self.record_path(environment_id));
@@ -156,13 +176,17 @@ impl Launcher for LocalLauncher {
         let mut found = Vec::new();
         for entry in entries.filter_map(Result::ok) {
             let path = entry.path();
+            // Only launch records: the nodes' logs live beside them.
+            if path.extension().is_none_or(|ext| ext != "json") {
+                continue;
+            }
             let Some(record) =
                 std::fs::read_to_string(&path).ok().and_then(|t| serde_json::from_str::<serde_json::Value>(&t).ok())
             else {
                 continue;
             };
             let (Some(pid), Some(uri)) = (record["pid"].as_str(), record["uri"].as_str()) else { continue };
-            if is_media_node(pid) {
+            if process::is_media_node(pid) {
                 found.push((pid.to_string(), uri.to_string()));
             } else {
                 let _ = std::fs::remove_file(&path);

@@ -3,6 +3,7 @@
 use serde_json::{Map, Value, json};
 
 use super::status::NodeStatus;
+use crate::wire::WireEnum;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct MediaNode {

@@ -11,28 +11,21 @@
 use std::collections::BTreeMap;
 
 use super::status::NodeStatus;
+use crate::wire::wire_enum;
 
-/// `OPENVIDU_PRO_CLUSTER_LOAD_STRATEGY`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum LoadStrategy {
-    #[default]
-    Streams,
-    Sessions,
-    MediaObjects,
-    Cpu,
-}
+wire_enum!(
+    /// `OPENVIDU_PRO_CLUSTER_LOAD_STRATEGY`.
+    #[derive(Default)]
+    LoadStrategy {
+        #[default]
+        Streams = "streams",
+        Sessions = "sessions",
+        MediaObjects = "mediaObjects",
+        Cpu = "cpu",
+    }
+);
 
 impl LoadStrategy {
-    pub fn parse(text: &str) -> Option<Self> {
-        match text {
-            "streams" => Some(LoadStrategy::Streams),
-            "sessions" => Some(LoadStrategy::Sessions),
-            "mediaObjects" => Some(LoadStrategy::MediaObjects),
-            "cpu" => Some(LoadStrategy::Cpu),
-            _ => None,
-        }
-    }
-
     /// What one newly placed, not yet reported session adds to a node's load in this strategy's unit.
     fn per_pending_session(self) -> f64 {
         match self {
@@ -222,7 +215,12 @@ mod tests {
 
     #[test]
     fn strategies_parse_from_their_property_values() {
+        use crate::wire::WireEnum;
         assert_eq!(LoadStrategy::parse("mediaObjects"), Some(LoadStrategy::MediaObjects));
         assert_eq!(LoadStrategy::parse("CPU"), None);
+        for &strategy in LoadStrategy::ALL {
+            assert_eq!(LoadStrategy::parse(strategy.as_str()), Some(strategy));
+        }
+        assert_eq!(LoadStrategy::default(), LoadStrategy::Streams);
     }
 }

@@ -2,55 +2,25 @@
 //! "Media Node statuses"). Pure: callers apply a change and then emit
 //! `mediaNodeStatusChanged` for it.
 
-use std::fmt;
+use crate::wire::wire_enum;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum NodeStatus {
-    Launching,
-    Canceled,
-    Failed,
-    Running,
-    WaitingIdleToTerminate,
-    Terminating,
-    Terminated,
-}
+wire_enum!(
+    /// A media node's `status` as the REST API and `mediaNodeStatusChanged` spell it.
+    NodeStatus {
+        Launching = "launching",
+        Canceled = "canceled",
+        Failed = "failed",
+        Running = "running",
+        WaitingIdleToTerminate = "waiting-idle-to-terminate",
+        Terminating = "terminating",
+        Terminated = "terminated",
+    }
+);
 
 impl NodeStatus {
-    pub const ALL: [NodeStatus; 7] = [
-        NodeStatus::Launching,
-        NodeStatus::Canceled,
-        NodeStatus::Failed,
-        NodeStatus::Running,
-        NodeStatus::WaitingIdleToTerminate,
-        NodeStatus::Terminating,
-        NodeStatus::Terminated,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            NodeStatus::Launching => "launching",
-            NodeStatus::Canceled => "canceled",
-            NodeStatus::Failed => "failed",
-            NodeStatus::Running => "running",
-            NodeStatus::WaitingIdleToTerminate => "waiting-idle-to-terminate",
-            NodeStatus::Terminating => "terminating",
-            NodeStatus::Terminated => "terminated",
-        }
-    }
-
-    pub fn parse(text: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|s| s.as_str() == text)
-    }
-
     /// Only a running node takes new sessions.
     pub fn takes_new_sessions(self) -> bool {
         self == NodeStatus::Running
-    }
-}
-
-impl fmt::Display for NodeStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
     }
 }
 
@@ -114,10 +84,11 @@ pub fn automatic(from: NodeStatus, happening: Happening) -> Option<NodeStatus> {
 mod tests {
     use super::NodeStatus::*;
     use super::*;
+    use crate::wire::WireEnum;
 
     #[test]
     fn names_round_trip_and_unknown_names_are_refused() {
-        for status in NodeStatus::ALL {
+        for &status in NodeStatus::ALL {
             assert_eq!(NodeStatus::parse(status.as_str()), Some(status));
         }
         assert_eq!(NodeStatus::parse("RUNNING"), None);
@@ -134,8 +105,8 @@ mod tests {
             (Running, Terminating),
             (WaitingIdleToTerminate, Terminating),
         ];
-        for from in NodeStatus::ALL {
-            for to in NodeStatus::ALL {
+        for &from in NodeStatus::ALL {
+            for &to in NodeStatus::ALL {
                 let decided = manual(from, to);
                 if from == to {
                     assert_eq!(decided, ManualChange::Unchanged, "{from} -> {to}");
@@ -150,7 +121,7 @@ mod tests {
 
     #[test]
     fn failed_and_terminated_are_never_manual_targets() {
-        for from in NodeStatus::ALL {
+        for &from in NodeStatus::ALL {
             for to in [Failed, Terminated] {
                 if from != to {
                     assert!(matches!(manual(from, to), ManualChange::Refused(_)));
@@ -175,7 +146,7 @@ mod tests {
             Happening::LastSessionClosed,
             Happening::TerminationDone,
         ];
-        for from in NodeStatus::ALL {
+        for &from in NodeStatus::ALL {
             for happening in happenings {
                 let want = expected.iter().find(|(f, h, _)| *f == from && *h == happening).map(|(_, _, to)| *to);
                 assert_eq!(automatic(from, happening), want, "{from} on {happening:?}");
@@ -185,7 +156,7 @@ mod tests {
 
     #[test]
     fn only_running_nodes_take_sessions() {
-        for status in NodeStatus::ALL {
+        for &status in NodeStatus::ALL {
             assert_eq!(status.takes_new_sessions(), status == Running);
         }
     }

@@ -3,17 +3,12 @@
 use serde::Serialize;
 
 use super::properties::RecordingProperties;
-use crate::wire::{OutputMode, RecordingLayout};
+use crate::wire::{OutputMode, RecordingLayout, wire_enum};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RecordingStatus {
-    Starting,
-    Started,
-    Stopped,
-    Ready,
-    Failed,
-}
+wire_enum!(
+    /// A Recording's `status`.
+    RecordingStatus { Starting = "starting", Started = "started", Stopped = "stopped", Ready = "ready", Failed = "failed" }
+);
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Recording {
@@ -129,5 +124,13 @@ mod tests {
         assert_eq!(json["name"], "ses_A");
         assert_eq!(json["url"], serde_json::Value::Null);
         assert_eq!(json["status"], "started");
+    }
+
+    #[test]
+    fn statuses_are_spelled_in_lower_case() {
+        use crate::wire::WireEnum;
+        assert_eq!(RecordingStatus::allowed(), "starting, started, stopped, ready, failed");
+        assert_eq!(RecordingStatus::parse("ready"), Some(RecordingStatus::Ready));
+        assert_eq!(RecordingStatus::parse("READY"), None);
     }
 }
