@@ -1,4 +1,4 @@
-//! [`Signaling`] over the Kurento protocol, making the calls OpenVidu 2's
+//! [`MediaServerDriver`] over the Kurento protocol, making the calls OpenVidu 2's
 //! master makes (kurento-protocol.md §8):
 //!
 //! - room: `create MediaPipeline`, subscribe `Error` on it;
@@ -19,7 +19,7 @@ use kurento_protocol::{ClientError, ClientOptions, Event, KurentoClient};
 use serde_json::{Value, json};
 use tokio::sync::{broadcast, mpsc};
 
-use crate::signaling::{IceCandidate, Negotiated, PeerId, RoomId, Signaling, SignalingError, SignalingResult};
+use crate::driver::{DriverError, DriverResult, IceCandidate, MediaServerDriver, Negotiated, PeerId, RoomId};
 
 /// OpenVidu's default bandwidth limits (kbps): publishers' receive side, subscribers' send side.
 const MAX_VIDEO_BANDWIDTH: u64 = 1000;
@@ -27,7 +27,7 @@ const MIN_VIDEO_BANDWIDTH: u64 = 300;
 
 type CandidateRoutes = Arc<Mutex<HashMap<String, mpsc::UnboundedSender<IceCandidate>>>>;
 
-pub struct KurentoSignaling {
+pub struct KurentoDriver {
     client: KurentoClient,
     /// Where each endpoint's `IceCandidateFound` candidates go.
     routes: CandidateRoutes,
@@ -36,13 +36,13 @@ pub struct KurentoSignaling {
     dispatcher: tokio::task::JoinHandle<()>,
 }
 
-fn error(operation: &str) -> impl FnOnce(ClientError) -> SignalingError + '_ {
-    move |e| SignalingError::new(operation, e)
+fn error(operation: &str) -> impl FnOnce(ClientError) -> DriverError + '_ {
+    move |e| DriverError::new(operation, e)
 }
 
-impl KurentoSignaling {
+impl KurentoDriver {
     /// Connects to `url` (`ws://host:port/kurento`).
-    pub async fn connect(url: &str) -> SignalingResult<Self> {
+    pub async fn connect(url: &str) -> DriverResult<Self> {
         let options = ClientOptions { reconnect: false, ..ClientOptions::default() };
         let client = KurentoClient::connect(url, options).await.map_err(error("connect"))?;
         let routes = CandidateRoutes::default();
@@ -64,7 +64,7 @@ impl KurentoSignaling {
         &self,
         room: &RoomId,
         publisher: bool,
-    ) -> SignalingResult<(String, mpsc::UnboundedReceiver<IceCandidate>)> {
+    ) -> DriverResult<(String, mpsc::UnboundedReceiver<IceCandidate>)> {
         let endpoint = self
             .client
             .create("WebRtcEndpoint", json!({"mediaPipeline": room.0}))
@@ -86,24 +86,24 @@ impl KurentoSignaling {
         Ok((endpoint, receiver))
     }
 
-    async fn process_offer(&self, endpoint: &str, offer: &str) -> SignalingResult<String> {
+    async fn process_offer(&self, endpoint: &str, offer: &str) -> DriverResult<String> {
         match self.client.invoke(endpoint, "processOffer", json!({"offer": offer})).await {
             Ok(Value::String(answer)) => Ok(answer),
-            Ok(other) => Err(SignalingError::new("processOffer", format!("unexpected answer {other}"))),
-            Err(e) => Err(SignalingError::new("processOffer", e)),
+            Ok(other) => Err(DriverError::new("processOffer", format!("unexpected answer {other}"))),
+            Err(e) => Err(DriverError::new("processOffer", e)),
         }
     }
 
-    async fn connect_elements(&self, source: &str, sink: &str) -> SignalingResult<()> {
+    async fn connect_elements(&self, source: &str, sink: &str) -> DriverResult<()> {
         self.client.invoke(source, "connect", json!({"sink": sink})).await.map_err(error("connect")).map(|_| ())
     }
 
-    async fn gather(&self, endpoint: &str) -> SignalingResult<()> {
+    async fn gather(&self, endpoint: &str) -> DriverResult<()> {
         self.client.invoke(endpoint, "gatherCandidates", json!({})).await.map_err(error("gatherCandidates")).map(|_| ())
     }
 }
 
-impl Drop for KurentoSignaling {
+impl Drop for KurentoDriver {
     fn drop(&mut self) {
         self.dispatcher.abort();
         self.client.close();
@@ -137,14 +137,14 @@ async fn dispatch(mut events: broadcast::Receiver<Event>, routes: CandidateRoute
     }
 }
 
-impl Signaling for KurentoSignaling {
-    async fn create_room(&self) -> SignalingResult<RoomId> {
+impl MediaServerDriver for KurentoDriver {
+    async fn create_room(&self) -> DriverResult<RoomId> {
         let pipeline = self.client.create("MediaPipeline", json!({})).await.map_err(error("create MediaPipeline"))?;
         self.client.subscribe(&pipeline, "Error").await.map_err(error("subscribe"))?;
         Ok(RoomId(pipeline))
     }
 
-    async fn publish(&self, room: &RoomId, offer: &str) -> SignalingResult<Negotiated> {
+    async fn publish(&self, room: &RoomId, offer: &str) -> DriverResult<Negotiated> {
         let (endpoint, candidates) = self.endpoint(room, true).await?;
         let answer = self.process_offer(&endpoint, offer).await?;
         self.client.subscribe(&endpoint, "IceCandidateFound").await.map_err(error("subscribe"))?;
@@ -159,12 +159,12 @@ impl Signaling for KurentoSignaling {
         Ok(Negotiated { peer: PeerId(endpoint), answer, candidates })
     }
 
-    async fn subscribe(&self, room: &RoomId, publisher: &PeerId, offer: &str) -> SignalingResult<Negotiated> {
+    async fn subscribe(&self, room: &RoomId, publisher: &PeerId, offer: &str) -> DriverResult<Negotiated> {
         let passthrough = self
             .lock_passthroughs()
             .get(&publisher.0)
             .cloned()
-            .ok_or_else(|| SignalingError::new("subscribe", format!("{publisher} is not a publisher here")))?;
+            .ok_or_else(|| DriverError::new("subscribe", format!("{publisher} is not a publisher here")))?;
         let (endpoint, candidates) = self.endpoint(room, false).await?;
         self.client.subscribe(&endpoint, "IceCandidateFound").await.map_err(error("subscribe"))?;
         self.connect_elements(&passthrough, &endpoint).await?;
@@ -173,7 +173,7 @@ impl Signaling for KurentoSignaling {
         Ok(Negotiated { peer: PeerId(endpoint), answer, candidates })
     }
 
-    async fn add_ice_candidate(&self, peer: &PeerId, candidate: &IceCandidate) -> SignalingResult<()> {
+    async fn add_ice_candidate(&self, peer: &PeerId, candidate: &IceCandidate) -> DriverResult<()> {
         let candidate = kurento_protocol::event::complex(
             "IceCandidate",
             json!({
@@ -189,7 +189,7 @@ impl Signaling for KurentoSignaling {
             .map(|_| ())
     }
 
-    async fn close_peer(&self, peer: &PeerId) -> SignalingResult<()> {
+    async fn close_peer(&self, peer: &PeerId) -> DriverResult<()> {
         self.routes.lock().unwrap_or_else(|p| p.into_inner()).remove(&peer.0);
         let passthrough = self.lock_passthroughs().remove(&peer.0);
         if let Some(passthrough) = passthrough {
@@ -198,7 +198,7 @@ impl Signaling for KurentoSignaling {
         self.client.release(&peer.0).await.map_err(error("release"))
     }
 
-    async fn close_room(&self, room: &RoomId) -> SignalingResult<()> {
+    async fn close_room(&self, room: &RoomId) -> DriverResult<()> {
         let prefix = format!("{}/", room.0);
         self.routes.lock().unwrap_or_else(|p| p.into_inner()).retain(|endpoint, _| !endpoint.starts_with(&prefix));
         self.lock_passthroughs().retain(|endpoint, _| !endpoint.starts_with(&prefix));
