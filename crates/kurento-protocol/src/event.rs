@@ -2,6 +2,9 @@
 
 use serde_json::{Map, Value, json};
 
+/// The event by which a WebRtcEndpoint trickles the candidates it finds.
+pub const ICE_CANDIDATE_FOUND: &str = "IceCandidateFound";
+
 /// The listeners OpenVidu adds to every WebRtcEndpoint (besides `IceCandidateFound`,
 /// which it subscribes to separately to relay candidates): what Plenum's master and
 /// the load generator's Kurento driver subscribe to, as OpenVidu does.

@@ -3,11 +3,14 @@
 //!
 //! Pure parts: [`jsonrpc`] framing, [`method`] calls and their parameter
 //! checks, [`error`] codes, [`object_id`] formats and [`event`] envelopes.
+//! Driving a node: [`client`] (the connection, stringly typed) and [`media`]
+//! (typed handles on its objects, and OpenVidu's endpoint recipe).
 
 pub mod client;
 pub mod error;
 pub mod event;
 pub mod jsonrpc;
+pub mod media;
 pub mod method;
 pub mod object_id;
 

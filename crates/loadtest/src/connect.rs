@@ -1,5 +1,5 @@
 //! Bringing one client up: a socket and an `Rtc` with its host candidate, the
-//! offer/answer exchange through [`Signaling`] (the client offers, or for
+//! offer/answer exchange through [`MediaServerDriver`] (the client offers, or for
 //! subscriptions on some servers the server does), the peer handed to an
 //! engine, candidates trickled both ways.
 
@@ -13,10 +13,10 @@ use str0m::{Candidate, Rtc};
 use tokio::sync::mpsc;
 
 use crate::clip::Clip;
+use crate::driver::{DriverError, IceCandidate, MediaServerDriver, Negotiated, Offerer, PeerId, RoomId};
 use crate::engine::{EngineHandle, PeerHandle};
 use crate::peer::{Peer, Role};
 use crate::publisher::Publisher;
-use crate::signaling::{IceCandidate, Negotiated, Offerer, PeerId, RoomId, Signaling, SignalingError};
 use crate::stats::SharedStats;
 use crate::subscriber::Subscriber;
 
@@ -24,8 +24,8 @@ use crate::subscriber::Subscriber;
 pub enum ConnectError {
     #[error("socket: {0}")]
     Io(#[from] std::io::Error),
-    #[error("signaling: {0}")]
-    Signaling(#[from] SignalingError),
+    #[error("media server: {0}")]
+    Driver(#[from] DriverError),
     #[error("SDP: {0}")]
     Sdp(String),
 }
@@ -101,8 +101,8 @@ fn prepare(bind: IpAddr, direction: Direction, rtp_mode: bool) -> Result<Prepare
 }
 
 /// Applies the answer to our offer, then starts the peer.
-async fn finish<S: Signaling>(
-    signaling: &S,
+async fn finish<S: MediaServerDriver>(
+    driver: &S,
     engine: &EngineHandle,
     mut prepared: Prepared,
     negotiated: Negotiated,
@@ -115,13 +115,13 @@ async fn finish<S: Signaling>(
         .sdp_api()
         .accept_answer(prepared.pending, answer)
         .map_err(|e| ConnectError::Sdp(e.to_string()))?;
-    start(signaling, engine, prepared.local, negotiated.peer, negotiated.candidates, role, prepared.audio).await
+    start(driver, engine, prepared.local, negotiated.peer, negotiated.candidates, role, prepared.audio).await
 }
 
 /// Starts the negotiated peer on `engine` and trickles candidates both ways
 /// (ours is announced on `first_mid`, the first m-line's).
-async fn start<S: Signaling>(
-    signaling: &S,
+async fn start<S: MediaServerDriver>(
+    driver: &S,
     engine: &EngineHandle,
     local: Local,
     peer: PeerId,
@@ -147,69 +147,69 @@ async fn start<S: Signaling>(
         sdp_mid: Some(first_mid.to_string()),
         sdp_mline_index: Some(0),
     };
-    signaling.add_ice_candidate(&client.peer, &ours).await?;
+    driver.add_ice_candidate(&client.peer, &ours).await?;
     Ok(client)
 }
 
 /// Publishes the clip (send-only audio and video) in `room`.
-pub async fn connect_publisher<S: Signaling>(
-    signaling: &S,
+pub async fn connect_publisher<S: MediaServerDriver>(
+    driver: &S,
     engine: &EngineHandle,
     room: &RoomId,
     options: &PublisherOptions,
 ) -> Result<Client, ConnectError> {
     let prepared = prepare(options.bind, Direction::SendOnly, false)?;
-    let negotiated = signaling.publish(room, &prepared.offer.to_sdp_string()).await?;
+    let negotiated = driver.publish(room, &prepared.offer.to_sdp_string()).await?;
     let role = Role::Publisher(Publisher::new(options.clip.clone(), prepared.audio, prepared.video));
-    finish(signaling, engine, prepared, negotiated, role).await
+    finish(driver, engine, prepared, negotiated, role).await
 }
 
 /// Receives `publisher`'s stream (audio and video, counted in RTP mode), with
 /// the client or the server offering as the server wants.
-pub async fn connect_subscriber<S: Signaling>(
-    signaling: &S,
+pub async fn connect_subscriber<S: MediaServerDriver>(
+    driver: &S,
     engine: &EngineHandle,
     room: &RoomId,
     publisher: &PeerId,
     options: &SubscriberOptions,
 ) -> Result<Client, ConnectError> {
-    if signaling.subscription_offerer() == Offerer::Server {
-        return connect_offered_subscriber(signaling, engine, room, publisher, options).await;
+    if driver.subscription_offerer() == Offerer::Server {
+        return connect_offered_subscriber(driver, engine, room, publisher, options).await;
     }
     let prepared = prepare(options.bind, Direction::RecvOnly, true)?;
-    let negotiated = signaling.subscribe(room, publisher, &prepared.offer.to_sdp_string()).await?;
+    let negotiated = driver.subscribe(room, publisher, &prepared.offer.to_sdp_string()).await?;
     let role = Role::Subscriber(Subscriber::new(prepared.audio, prepared.video, options.auto_keyframe));
-    finish(signaling, engine, prepared, negotiated, role).await
+    finish(driver, engine, prepared, negotiated, role).await
 }
 
 /// A subscriber to a server that offers: accept its offer, send the answer.
 /// The server-side peer is closed again if that fails.
-async fn connect_offered_subscriber<S: Signaling>(
-    signaling: &S,
+async fn connect_offered_subscriber<S: MediaServerDriver>(
+    driver: &S,
     engine: &EngineHandle,
     room: &RoomId,
     publisher: &PeerId,
     options: &SubscriberOptions,
 ) -> Result<Client, ConnectError> {
     let mut local = local(options.bind, true)?;
-    let offered = signaling.subscribe_offered(room, publisher).await?;
+    let offered = driver.subscribe_offered(room, publisher).await?;
     let answered = async {
         let (answer, mids) = accept(&mut local.rtc, &offered.offer)?;
-        signaling.answer(&offered.peer, &answer).await?;
+        driver.answer(&offered.peer, &answer).await?;
         Ok::<_, ConnectError>(mids)
     }
     .await;
     let mids = match answered {
         Ok(mids) => mids,
         Err(error) => {
-            if let Err(close) = signaling.close_peer(&offered.peer).await {
+            if let Err(close) = driver.close_peer(&offered.peer).await {
                 tracing::debug!(%close, "cannot close a failed subscription");
             }
             return Err(error);
         }
     };
     let role = Role::Subscriber(Subscriber::new(mids.audio, mids.video, options.auto_keyframe));
-    start(signaling, engine, local, offered.peer, offered.candidates, role, mids.first).await
+    start(driver, engine, local, offered.peer, offered.candidates, role, mids.first).await
 }
 
 /// The m-lines of an offer this client needs.

@@ -1,50 +1,55 @@
-//! [`Signaling`] over the Kurento protocol, making the calls OpenVidu 2's
-//! master makes (kurento-protocol.md §8):
+//! [`MediaServerDriver`] over the Kurento protocol, making the calls OpenVidu 2's
+//! master makes (kurento-protocol.md §8) through kurento-protocol's typed
+//! facade, so that the load generator and the master share one recipe:
 //!
 //! - room: `create MediaPipeline`, subscribe `Error` on it;
-//! - publisher: `create WebRtcEndpoint`, the bandwidth setters, subscribe the
-//!   endpoint listeners, `processOffer`, subscribe `IceCandidateFound`,
-//!   `create PassThrough`, `connect` endpoint → PassThrough, `gatherCandidates`;
-//! - subscriber: `create WebRtcEndpoint`, the bandwidth setters, the listeners,
-//!   subscribe `IceCandidateFound`, `connect` PassThrough → endpoint,
-//!   `processOffer` (client-initiated), `gatherCandidates`;
+//! - publisher: `create PassThrough`, then [`EndpointRecipe::publisher`]
+//!   (an endpoint feeding that PassThrough);
+//! - subscriber: [`EndpointRecipe::subscriber`] (an endpoint fed from the
+//!   publisher's PassThrough), the client offering;
 //! - client candidates with `addIceCandidate`; server candidates from
-//!   `IceCandidateFound` events.
+//!   `IceCandidateFound` events, routed by endpoint id from the endpoint's creation on.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, MutexGuard};
 
-use kurento_protocol::event::OPENVIDU_ENDPOINT_EVENTS;
-use kurento_protocol::{ClientError, ClientOptions, Event, KurentoClient};
-use serde_json::{Value, json};
+use kurento_protocol::media::{
+    EndpointRecipe, IceCandidate as KurentoCandidate, MediaError, MediaPipeline, PassThrough, VideoBandwidth,
+    WebRtcEndpoint,
+};
+use kurento_protocol::{ClientOptions, Event, KurentoClient};
 use tokio::sync::{broadcast, mpsc};
 
-use crate::signaling::{IceCandidate, Negotiated, PeerId, RoomId, Signaling, SignalingError, SignalingResult};
+use crate::driver::{DriverError, DriverResult, IceCandidate, MediaServerDriver, Negotiated, PeerId, RoomId};
 
 /// OpenVidu's default bandwidth limits (kbps): publishers' receive side, subscribers' send side.
-const MAX_VIDEO_BANDWIDTH: u64 = 1000;
-const MIN_VIDEO_BANDWIDTH: u64 = 300;
+const BANDWIDTH: VideoBandwidth = VideoBandwidth { max_kbps: 1000, min_kbps: 300 };
 
 type CandidateRoutes = Arc<Mutex<HashMap<String, mpsc::UnboundedSender<IceCandidate>>>>;
 
-pub struct KurentoSignaling {
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+pub struct KurentoDriver {
     client: KurentoClient,
     /// Where each endpoint's `IceCandidateFound` candidates go.
     routes: CandidateRoutes,
     /// Each publisher endpoint's PassThrough.
-    passthroughs: Mutex<HashMap<String, String>>,
+    passthroughs: Mutex<HashMap<String, PassThrough>>,
     dispatcher: tokio::task::JoinHandle<()>,
 }
 
-fn error(operation: &str) -> impl FnOnce(ClientError) -> SignalingError + '_ {
-    move |e| SignalingError::new(operation, e)
+/// A failed step of the facade, named as the node's operation (`processOffer`, `create PassThrough`, …).
+fn failed(error: MediaError) -> DriverError {
+    DriverError::new(error.step.name(), error.source)
 }
 
-impl KurentoSignaling {
+impl KurentoDriver {
     /// Connects to `url` (`ws://host:port/kurento`).
-    pub async fn connect(url: &str) -> SignalingResult<Self> {
+    pub async fn connect(url: &str) -> DriverResult<Self> {
         let options = ClientOptions { reconnect: false, ..ClientOptions::default() };
-        let client = KurentoClient::connect(url, options).await.map_err(error("connect"))?;
+        let client = KurentoClient::connect(url, options).await.map_err(|e| DriverError::new("connect", e))?;
         let routes = CandidateRoutes::default();
         let dispatcher = tokio::spawn(dispatch(client.events(), routes.clone()));
         Ok(Self { client, routes, passthroughs: Mutex::new(HashMap::new()), dispatcher })
@@ -55,55 +60,31 @@ impl KurentoSignaling {
         &self.client
     }
 
-    fn lock_passthroughs(&self) -> std::sync::MutexGuard<'_, HashMap<String, String>> {
-        self.passthroughs.lock().unwrap_or_else(|p| p.into_inner())
-    }
-
-    /// `create WebRtcEndpoint`, the bandwidth setters and the listeners; returns the endpoint and its candidates.
-    async fn endpoint(
-        &self,
-        room: &RoomId,
-        publisher: bool,
-    ) -> SignalingResult<(String, mpsc::UnboundedReceiver<IceCandidate>)> {
-        let endpoint = self
-            .client
-            .create("WebRtcEndpoint", json!({"mediaPipeline": room.0}))
-            .await
-            .map_err(error("create WebRtcEndpoint"))?;
-        let (sender, receiver) = mpsc::unbounded_channel();
-        self.routes.lock().unwrap_or_else(|p| p.into_inner()).insert(endpoint.clone(), sender);
-        let direction = if publisher { "Recv" } else { "Send" };
-        for (limit, value) in [("Max", MAX_VIDEO_BANDWIDTH), ("Min", MIN_VIDEO_BANDWIDTH)] {
-            let property = format!("{}Video{direction}Bandwidth", limit.to_lowercase());
-            let operation = format!("set{limit}Video{direction}Bandwidth");
-            let mut params = serde_json::Map::new();
-            params.insert(property, json!(value));
-            self.client.invoke(&endpoint, &operation, Value::Object(params)).await.map_err(error(&operation))?;
+    /// Runs `recipe` in `pipeline`, routing the endpoint's candidates from its creation on.
+    async fn negotiate(&self, pipeline: &MediaPipeline, recipe: EndpointRecipe<'_>) -> DriverResult<Negotiated> {
+        let (route, candidates) = mpsc::unbounded_channel();
+        let mut created = None;
+        let outcome = recipe
+            .run(pipeline, |endpoint| {
+                created = Some(endpoint.id().to_string());
+                lock(&self.routes).insert(endpoint.id().to_string(), route);
+            })
+            .await;
+        match outcome {
+            Ok(done) => {
+                Ok(Negotiated { peer: PeerId(done.endpoint.id().to_string()), answer: done.answer, candidates })
+            }
+            Err(error) => {
+                if let Some(endpoint) = created {
+                    lock(&self.routes).remove(&endpoint);
+                }
+                Err(failed(error))
+            }
         }
-        for event in OPENVIDU_ENDPOINT_EVENTS {
-            self.client.subscribe(&endpoint, event).await.map_err(error("subscribe"))?;
-        }
-        Ok((endpoint, receiver))
-    }
-
-    async fn process_offer(&self, endpoint: &str, offer: &str) -> SignalingResult<String> {
-        match self.client.invoke(endpoint, "processOffer", json!({"offer": offer})).await {
-            Ok(Value::String(answer)) => Ok(answer),
-            Ok(other) => Err(SignalingError::new("processOffer", format!("unexpected answer {other}"))),
-            Err(e) => Err(SignalingError::new("processOffer", e)),
-        }
-    }
-
-    async fn connect_elements(&self, source: &str, sink: &str) -> SignalingResult<()> {
-        self.client.invoke(source, "connect", json!({"sink": sink})).await.map_err(error("connect")).map(|_| ())
-    }
-
-    async fn gather(&self, endpoint: &str) -> SignalingResult<()> {
-        self.client.invoke(endpoint, "gatherCandidates", json!({})).await.map_err(error("gatherCandidates")).map(|_| ())
     }
 }
 
-impl Drop for KurentoSignaling {
+impl Drop for KurentoDriver {
     fn drop(&mut self) {
         self.dispatcher.abort();
         self.client.close();
@@ -121,87 +102,73 @@ async fn dispatch(mut events: broadcast::Receiver<Event>, routes: CandidateRoute
             }
             Err(broadcast::error::RecvError::Closed) => return,
         };
-        if event.kind != "IceCandidateFound" {
-            continue;
-        }
-        let Some(found) = event.data.get("candidate") else { continue };
-        let Some(candidate) = found.get("candidate").and_then(Value::as_str) else { continue };
+        let Some(found) = KurentoCandidate::from_event(&event) else { continue };
         let candidate = IceCandidate {
-            candidate: candidate.to_string(),
-            sdp_mid: found.get("sdpMid").and_then(Value::as_str).map(str::to_string),
-            sdp_mline_index: found.get("sdpMLineIndex").and_then(Value::as_u64).and_then(|i| u32::try_from(i).ok()),
+            candidate: found.candidate,
+            sdp_mid: Some(found.sdp_mid),
+            sdp_mline_index: Some(found.sdp_m_line_index),
         };
-        if let Some(route) = routes.lock().unwrap_or_else(|p| p.into_inner()).get(&event.object) {
+        if let Some(route) = lock(&routes).get(&event.object) {
             let _ = route.send(candidate);
         }
     }
 }
 
-impl Signaling for KurentoSignaling {
-    async fn create_room(&self) -> SignalingResult<RoomId> {
-        let pipeline = self.client.create("MediaPipeline", json!({})).await.map_err(error("create MediaPipeline"))?;
-        self.client.subscribe(&pipeline, "Error").await.map_err(error("subscribe"))?;
-        Ok(RoomId(pipeline))
+impl MediaServerDriver for KurentoDriver {
+    async fn create_room(&self) -> DriverResult<RoomId> {
+        let pipeline = MediaPipeline::create(&self.client).await.map_err(failed)?;
+        pipeline.subscribe("Error").await.map_err(failed)?;
+        Ok(RoomId(pipeline.id().to_string()))
     }
 
-    async fn publish(&self, room: &RoomId, offer: &str) -> SignalingResult<Negotiated> {
-        let (endpoint, candidates) = self.endpoint(room, true).await?;
-        let answer = self.process_offer(&endpoint, offer).await?;
-        self.client.subscribe(&endpoint, "IceCandidateFound").await.map_err(error("subscribe"))?;
-        let passthrough = self
-            .client
-            .create("PassThrough", json!({"mediaPipeline": room.0}))
-            .await
-            .map_err(error("create PassThrough"))?;
-        self.lock_passthroughs().insert(endpoint.clone(), passthrough.clone());
-        self.connect_elements(&endpoint, &passthrough).await?;
-        self.gather(&endpoint).await?;
-        Ok(Negotiated { peer: PeerId(endpoint), answer, candidates })
+    async fn publish(&self, room: &RoomId, offer: &str) -> DriverResult<Negotiated> {
+        let pipeline = MediaPipeline::from_id(&self.client, &room.0);
+        let passthrough = pipeline.create_passthrough().await.map_err(failed)?;
+        match self.negotiate(&pipeline, EndpointRecipe::publisher(&passthrough, offer, BANDWIDTH)).await {
+            Ok(negotiated) => {
+                lock(&self.passthroughs).insert(negotiated.peer.0.clone(), passthrough);
+                Ok(negotiated)
+            }
+            Err(error) => {
+                if let Err(release) = passthrough.release().await {
+                    tracing::debug!(%release, "releasing the PassThrough of a failed publisher failed");
+                }
+                Err(error)
+            }
+        }
     }
 
-    async fn subscribe(&self, room: &RoomId, publisher: &PeerId, offer: &str) -> SignalingResult<Negotiated> {
-        let passthrough = self
-            .lock_passthroughs()
+    async fn subscribe(&self, room: &RoomId, publisher: &PeerId, offer: &str) -> DriverResult<Negotiated> {
+        let passthrough = lock(&self.passthroughs)
             .get(&publisher.0)
             .cloned()
-            .ok_or_else(|| SignalingError::new("subscribe", format!("{publisher} is not a publisher here")))?;
-        let (endpoint, candidates) = self.endpoint(room, false).await?;
-        self.client.subscribe(&endpoint, "IceCandidateFound").await.map_err(error("subscribe"))?;
-        self.connect_elements(&passthrough, &endpoint).await?;
-        let answer = self.process_offer(&endpoint, offer).await?;
-        self.gather(&endpoint).await?;
-        Ok(Negotiated { peer: PeerId(endpoint), answer, candidates })
+            .ok_or_else(|| DriverError::new("subscribe", format!("{publisher} is not a publisher here")))?;
+        let pipeline = MediaPipeline::from_id(&self.client, &room.0);
+        self.negotiate(&pipeline, EndpointRecipe::subscriber(&passthrough, offer, BANDWIDTH)).await
     }
 
-    async fn add_ice_candidate(&self, peer: &PeerId, candidate: &IceCandidate) -> SignalingResult<()> {
-        let candidate = kurento_protocol::event::complex(
-            "IceCandidate",
-            json!({
-                "candidate": candidate.candidate,
-                "sdpMid": candidate.sdp_mid.clone().unwrap_or_default(),
-                "sdpMLineIndex": candidate.sdp_mline_index.unwrap_or(0),
-            }),
-        );
-        self.client
-            .invoke(&peer.0, "addIceCandidate", json!({"candidate": candidate}))
-            .await
-            .map_err(error("addIceCandidate"))
-            .map(|_| ())
+    async fn add_ice_candidate(&self, peer: &PeerId, candidate: &IceCandidate) -> DriverResult<()> {
+        let candidate = KurentoCandidate {
+            candidate: candidate.candidate.clone(),
+            sdp_mid: candidate.sdp_mid.clone().unwrap_or_default(),
+            sdp_m_line_index: candidate.sdp_mline_index.unwrap_or(0),
+        };
+        WebRtcEndpoint::from_id(&self.client, &peer.0).add_ice_candidate(&candidate).await.map_err(failed)
     }
 
-    async fn close_peer(&self, peer: &PeerId) -> SignalingResult<()> {
-        self.routes.lock().unwrap_or_else(|p| p.into_inner()).remove(&peer.0);
-        let passthrough = self.lock_passthroughs().remove(&peer.0);
+    async fn close_peer(&self, peer: &PeerId) -> DriverResult<()> {
+        lock(&self.routes).remove(&peer.0);
+        let passthrough = lock(&self.passthroughs).remove(&peer.0);
         if let Some(passthrough) = passthrough {
-            self.client.release(&passthrough).await.map_err(error("release"))?;
+            passthrough.release().await.map_err(failed)?;
         }
-        self.client.release(&peer.0).await.map_err(error("release"))
+        WebRtcEndpoint::from_id(&self.client, &peer.0).release().await.map_err(failed)
     }
 
-    async fn close_room(&self, room: &RoomId) -> SignalingResult<()> {
+    async fn close_room(&self, room: &RoomId) -> DriverResult<()> {
         let prefix = format!("{}/", room.0);
-        self.routes.lock().unwrap_or_else(|p| p.into_inner()).retain(|endpoint, _| !endpoint.starts_with(&prefix));
-        self.lock_passthroughs().retain(|endpoint, _| !endpoint.starts_with(&prefix));
-        self.client.release(&room.0).await.map_err(error("release"))
+        lock(&self.routes).retain(|endpoint, _| !endpoint.starts_with(&prefix));
+        lock(&self.passthroughs).retain(|endpoint, _| !endpoint.starts_with(&prefix));
+        MediaPipeline::from_id(&self.client, &room.0).release().await.map_err(failed)
     }
 }

@@ -14,10 +14,10 @@ use crate::connect::{
     Client, ConnectError, PublisherOptions, SubscriberOptions, connect_publisher, connect_subscriber,
 };
 use crate::cpu;
+use crate::driver::{DriverError, MediaServerDriver, RoomId};
 use crate::engine::{Engine, EngineHandle, EnginePool};
 use crate::metrics::{Report, Sample};
 use crate::plan::{Plan, Shape, Subscription};
-use crate::signaling::{RoomId, Signaling, SignalingError};
 
 #[derive(Debug, Clone)]
 pub struct LoadConfig {
@@ -64,7 +64,7 @@ pub enum LoadError {
     #[error("cannot start the media threads: {0}")]
     Engine(std::io::Error),
     #[error("cannot create a room: {0}")]
-    Room(SignalingError),
+    Room(DriverError),
     #[error("cannot connect a publisher: {0}")]
     Publisher(ConnectError),
     #[error("no publisher connected within {0:?}")]
@@ -100,7 +100,7 @@ fn sample(publications: &[Publication], subscribers: &[(usize, Client)], node_pi
     }
 }
 
-pub async fn run<S: Signaling>(signaling: Arc<S>, config: &LoadConfig) -> Result<Report, LoadError> {
+pub async fn run<S: MediaServerDriver>(driver: Arc<S>, config: &LoadConfig) -> Result<Report, LoadError> {
     let plan = config.shape.plan();
     // Publishers get a thread of their own: a busy subscriber thread must not delay their frames.
     let publisher_engine = Engine::start("loadtest-publishers").map_err(LoadError::Engine)?;
@@ -110,14 +110,14 @@ pub async fn run<S: Signaling>(signaling: Arc<S>, config: &LoadConfig) -> Result
     let result = async {
         tracing::info!(shape = %config.shape, "connecting publishers");
         let engine = publisher_engine.handle();
-        connect_publishers(&*signaling, &engine, &plan, config, &mut rooms, &mut publications).await?;
+        connect_publishers(&*driver, &engine, &plan, config, &mut rooms, &mut publications).await?;
         let deadline = Instant::now() + config.connect_timeout;
         wait_until(deadline, || publications.iter().all(|p| p.client.handle.stats().connected_at.is_some())).await;
         if !publications.iter().any(|p| p.client.handle.stats().connected_at.is_some()) {
             return Err(LoadError::NotConnected(config.connect_timeout));
         }
         tracing::info!(publishers = publications.len(), "publishers connected; connecting subscribers");
-        let subscribers = connect_subscribers(&signaling, &engines, &publications, &plan.subscriptions, config).await;
+        let subscribers = connect_subscribers(&driver, &engines, &publications, &plan.subscriptions, config).await;
         let deadline = Instant::now() + config.connect_timeout;
         let all =
             wait_until(deadline, || subscribers.iter().all(|(_, s)| s.handle.stats().connected_at.is_some())).await;
@@ -138,7 +138,7 @@ pub async fn run<S: Signaling>(signaling: Arc<S>, config: &LoadConfig) -> Result
     // The clients first, then their rooms, which ends what is left of them on the server.
     drop(publications);
     for room in rooms {
-        if let Err(error) = signaling.close_room(&room).await {
+        if let Err(error) = driver.close_room(&room).await {
             tracing::debug!(%error, "cannot release the room");
         }
     }
@@ -149,8 +149,8 @@ pub async fn run<S: Signaling>(signaling: Arc<S>, config: &LoadConfig) -> Result
 /// the plan's order (so that a publisher's index in `publications` is the one its
 /// subscriptions name). What was created is left in `rooms` and `publications`
 /// for the caller to release, also when this fails.
-async fn connect_publishers<S: Signaling>(
-    signaling: &S,
+async fn connect_publishers<S: MediaServerDriver>(
+    driver: &S,
     engine: &EngineHandle,
     plan: &Plan,
     config: &LoadConfig,
@@ -159,10 +159,10 @@ async fn connect_publishers<S: Signaling>(
 ) -> Result<(), LoadError> {
     let options = PublisherOptions { bind: config.bind, clip: config.clip.clone() };
     for &publishers in &plan.rooms {
-        let room = signaling.create_room().await.map_err(LoadError::Room)?;
+        let room = driver.create_room().await.map_err(LoadError::Room)?;
         rooms.push(room.clone());
         for _ in 0..publishers {
-            let client = connect_publisher(signaling, engine, &room, &options).await.map_err(LoadError::Publisher)?;
+            let client = connect_publisher(driver, engine, &room, &options).await.map_err(LoadError::Publisher)?;
             publications.push(Publication { room: room.clone(), client });
         }
     }
@@ -171,8 +171,8 @@ async fn connect_publishers<S: Signaling>(
 
 /// Connects the `subscriptions`, `config.concurrency` at a time; failures are logged and skipped.
 /// Each client comes back with the index of the publisher it receives, for the report's accounting.
-async fn connect_subscribers<S: Signaling>(
-    signaling: &Arc<S>,
+async fn connect_subscribers<S: MediaServerDriver>(
+    driver: &Arc<S>,
     engines: &Arc<EnginePool>,
     publications: &[Publication],
     subscriptions: &[Subscription],
@@ -187,12 +187,12 @@ async fn connect_subscribers<S: Signaling>(
             tracing::error!(publisher = subscription.publisher, "the plan names a publisher that was not connected");
             continue;
         };
-        let (signaling, engines, limit, options) = (signaling.clone(), engines.clone(), limit.clone(), options.clone());
+        let (driver, engines, limit, options) = (driver.clone(), engines.clone(), limit.clone(), options.clone());
         let (room, publisher) = (publication.room.clone(), publication.client.peer.clone());
         tasks.spawn(async move {
             let _permit = limit.acquire_owned().await.expect("semaphore open");
             let engine = engines.pick();
-            (subscription, connect_subscriber(&*signaling, &engine, &room, &publisher, &options).await)
+            (subscription, connect_subscriber(&*driver, &engine, &room, &publisher, &options).await)
         });
     }
     let mut clients = Vec::new();

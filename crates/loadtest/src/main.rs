@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
-use plenum_loadtest::{Clip, JanusSignaling, KurentoSignaling, LoadConfig, Mesh, Report, Shape, Signaling};
+use plenum_loadtest::{Clip, JanusDriver, KurentoDriver, LoadConfig, MediaServerDriver, Mesh, Report, Shape};
 
 /// Load generator for Plenum media nodes (and any Kurento-protocol media server),
 /// and for Janus's VideoRoom as a baseline (--janus).
@@ -88,8 +88,8 @@ struct Args {
     json: bool,
 }
 
-async fn load<S: Signaling>(signaling: Arc<S>, config: &LoadConfig) -> Result<Report, String> {
-    plenum_loadtest::run(signaling, config).await.map_err(|e| e.to_string())
+async fn load<S: MediaServerDriver>(driver: Arc<S>, config: &LoadConfig) -> Result<Report, String> {
+    plenum_loadtest::run(driver, config).await.map_err(|e| e.to_string())
 }
 
 fn seconds(value: f64, name: &str) -> Result<Duration, String> {
@@ -138,14 +138,14 @@ async fn run(args: Args) -> Result<ExitCode, String> {
             if args.bind.is_loopback() {
                 tracing::warn!(bind = %args.bind, "Janus cannot use loopback for ICE; --bind the host side of its veth");
             }
-            let signaling = Arc::new(JanusSignaling::connect(url).await.map_err(|e| e.to_string())?);
-            let report = load(signaling.clone(), &config).await;
-            signaling.close().await;
+            let driver = Arc::new(JanusDriver::connect(url).await.map_err(|e| e.to_string())?);
+            let report = load(driver.clone(), &config).await;
+            driver.close().await;
             report?
         }
         None => {
-            let signaling = KurentoSignaling::connect(&args.kurento).await.map_err(|e| e.to_string())?;
-            load(Arc::new(signaling), &config).await?
+            let driver = KurentoDriver::connect(&args.kurento).await.map_err(|e| e.to_string())?;
+            load(Arc::new(driver), &config).await?
         }
     };
     let summary = format!("{}\n{}", config.shape, report.summary());

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use kurento_protocol::Event;
 use plenum_loadtest::engine::Engine;
 use plenum_loadtest::{
-    Client, Clip, KurentoSignaling, PeerStats, PublisherOptions, Signaling, SubscriberOptions, connect_publisher,
+    Client, Clip, KurentoDriver, MediaServerDriver, PeerStats, PublisherOptions, SubscriberOptions, connect_publisher,
     connect_subscriber,
 };
 use tokio::sync::broadcast;
@@ -116,24 +116,24 @@ fn flowing(event: &Event, kind: &str, object: &str, media: &str) -> bool {
 async fn one_publisher_two_subscribers_keyframes_and_a_late_joiner() {
     let node = Node::start();
     assert!(node.pid() > 0);
-    let signaling = Arc::new(KurentoSignaling::connect(&node.url).await.expect("connect to the node"));
-    let mut events = signaling.client().events();
+    let driver = Arc::new(KurentoDriver::connect(&node.url).await.expect("connect to the node"));
+    let mut events = driver.client().events();
     let mut seen = Vec::new();
     let engine = Engine::start("media-rust-test").expect("engine");
     let clip = Arc::new(Clip::builtin());
     let bind = "127.0.0.1".parse().unwrap();
 
-    let room = signaling.create_room().await.expect("pipeline");
+    let room = driver.create_room().await.expect("pipeline");
     let publisher_options = PublisherOptions { bind, clip };
     let publisher: Client =
-        connect_publisher(&*signaling, &engine.handle(), &room, &publisher_options).await.expect("publisher");
+        connect_publisher(&*driver, &engine.handle(), &room, &publisher_options).await.expect("publisher");
     wait_for("the publisher to connect", DEADLINE, || publisher.handle.stats().connected_at.is_some()).await;
     // Subscribers that never ask for keyframes on their own: every request the publisher sees comes from the node.
     let subscriber_options = SubscriberOptions { bind, auto_keyframe: false };
     let mut subscribers = Vec::new();
     for _ in 0..2 {
         let subscriber =
-            connect_subscriber(&*signaling, &engine.handle(), &room, &publisher.peer, &subscriber_options).await;
+            connect_subscriber(&*driver, &engine.handle(), &room, &publisher.peer, &subscriber_options).await;
         subscribers.push(subscriber.expect("subscriber"));
     }
 
@@ -182,7 +182,7 @@ async fn one_publisher_two_subscribers_keyframes_and_a_late_joiner() {
         publisher.handle.stats().last_keyframe_request_at.is_none_or(|at| at.elapsed() >= quiet)
     })
     .await;
-    let late = connect_subscriber(&*signaling, &engine.handle(), &room, &publisher.peer, &subscriber_options)
+    let late = connect_subscriber(&*driver, &engine.handle(), &room, &publisher.peer, &subscriber_options)
         .await
         .expect("late subscriber");
     wait_for("the late subscriber to connect", DEADLINE, || late.handle.stats().connected_at.is_some()).await;
@@ -199,5 +199,5 @@ async fn one_publisher_two_subscribers_keyframes_and_a_late_joiner() {
         assert!(stats.failed.is_none() && !stats.disconnected, "{stats:?}");
     }
     drop((late, subscribers, publisher));
-    signaling.close_room(&room).await.expect("release the pipeline");
+    driver.close_room(&room).await.expect("release the pipeline");
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use common::{CHROME_OFFER, Node};
 use plenum_loadtest::engine::Engine;
 use plenum_loadtest::{
-    Clip, KurentoSignaling, PublisherOptions, Signaling, SubscriberOptions, connect_publisher, connect_subscriber,
+    Clip, KurentoDriver, MediaServerDriver, PublisherOptions, SubscriberOptions, connect_publisher, connect_subscriber,
 };
 use serde_json::json;
 
@@ -68,12 +68,12 @@ async fn garbage_datagrams_are_dropped_and_media_still_flows() {
     wire.invoke_ok(&endpoint, "getLocalSessionDescriptor", json!({})).await;
 
     // Real media through the same worker.
-    let signaling = Arc::new(KurentoSignaling::connect(&node.url).await.expect("connect"));
+    let driver = Arc::new(KurentoDriver::connect(&node.url).await.expect("connect"));
     let engine = Engine::start("udp-garbage-test").expect("engine");
     let bind = "127.0.0.1".parse().unwrap();
-    let room = signaling.create_room().await.expect("pipeline");
+    let room = driver.create_room().await.expect("pipeline");
     let publisher = connect_publisher(
-        &*signaling,
+        &*driver,
         &engine.handle(),
         &room,
         &PublisherOptions { bind, clip: Arc::new(Clip::builtin()) },
@@ -81,7 +81,7 @@ async fn garbage_datagrams_are_dropped_and_media_still_flows() {
     .await
     .expect("publisher");
     let subscriber_options = SubscriberOptions { bind, auto_keyframe: true };
-    let subscriber = connect_subscriber(&*signaling, &engine.handle(), &room, &publisher.peer, &subscriber_options)
+    let subscriber = connect_subscriber(&*driver, &engine.handle(), &room, &publisher.peer, &subscriber_options)
         .await
         .expect("subscriber");
     let began = Instant::now();

@@ -17,7 +17,7 @@ use tokio_tungstenite::tungstenite::http::HeaderValue;
 
 use super::message::{self, Id, Incoming, Reply};
 use super::transactions::{Completion, Transactions};
-use crate::signaling::IceCandidate;
+use crate::driver::IceCandidate;
 
 /// The WebSocket subprotocol Janus's transport requires.
 pub const SUBPROTOCOL: &str = "janus-protocol";
@@ -99,7 +99,7 @@ impl Connection {
         let fail = |reason: String| format!("cannot connect to {url}: {reason}");
         let mut request = url.into_client_request().map_err(|e| fail(e.to_string()))?;
         request.headers_mut().insert("Sec-WebSocket-Protocol", HeaderValue::from_static(SUBPROTOCOL));
-        // Nagle off: signaling is small request/answer frames.
+        // Nagle off: the Janus API is small request/answer frames.
         let connecting = tokio_tungstenite::connect_async_with_config(request, None, true);
         let socket = match tokio::time::timeout(connect_timeout, connecting).await {
             Ok(Ok((socket, _))) => socket,

@@ -5,7 +5,7 @@
 
 use serde_json::{Map, Value, json};
 
-use crate::signaling::IceCandidate;
+use crate::driver::IceCandidate;
 
 /// A session or plugin handle id, as Janus hands them out.
 pub type Id = u64;

@@ -1,4 +1,4 @@
-//! [`Signaling`] over Janus's WebSocket API and its VideoRoom plugin, so the
+//! [`MediaServerDriver`] over Janus's WebSocket API and its VideoRoom plugin, so the
 //! same clients can load Janus as a baseline:
 //!
 //! - one Janus session, kept alive with `keepalive` (Janus drops idle ones after 60 s);
@@ -32,8 +32,8 @@ pub use connection::Connection;
 use message::{Id, Jsep};
 use transactions::Completion;
 
-use crate::signaling::{
-    IceCandidate, Negotiated, Offered, Offerer, PeerId, RoomId, Signaling, SignalingError, SignalingResult,
+use crate::driver::{
+    DriverError, DriverResult, IceCandidate, MediaServerDriver, Negotiated, Offered, Offerer, PeerId, RoomId,
 };
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
@@ -48,7 +48,7 @@ struct Peer {
     feed: Option<Value>,
 }
 
-pub struct JanusSignaling {
+pub struct JanusDriver {
     connection: Connection,
     session: Id,
     /// The handle rooms are created and destroyed with.
@@ -57,19 +57,19 @@ pub struct JanusSignaling {
     keepalive: tokio::task::JoinHandle<()>,
 }
 
-fn error(operation: &str) -> impl FnOnce(String) -> SignalingError + '_ {
-    move |message| SignalingError::new(operation, message)
+fn error(operation: &str) -> impl FnOnce(String) -> DriverError + '_ {
+    move |message| DriverError::new(operation, message)
 }
 
-fn room_value(room: &RoomId) -> SignalingResult<Value> {
+fn room_value(room: &RoomId) -> DriverResult<Value> {
     match serde_json::from_str(&room.0) {
         Ok(id @ (Value::Number(_) | Value::String(_))) => Ok(id),
-        _ => Err(SignalingError::new("room", format!("{} is not a Janus room id", room.0))),
+        _ => Err(DriverError::new("room", format!("{} is not a Janus room id", room.0))),
     }
 }
 
-fn handle_of(peer: &PeerId) -> SignalingResult<Id> {
-    peer.0.parse().map_err(|_| SignalingError::new("peer", format!("{peer} is not a Janus handle id")))
+fn handle_of(peer: &PeerId) -> DriverResult<Id> {
+    peer.0.parse().map_err(|_| DriverError::new("peer", format!("{peer} is not a Janus handle id")))
 }
 
 /// Sends a keepalive every [`KEEPALIVE_INTERVAL`] until aborted.
@@ -84,20 +84,20 @@ async fn keep_alive(connection: Connection, session: Id) {
     }
 }
 
-impl JanusSignaling {
+impl JanusDriver {
     /// Connects to `url` (`ws://host:8188/`), creates a session and the room-administration handle.
-    pub async fn connect(url: &str) -> SignalingResult<Self> {
+    pub async fn connect(url: &str) -> DriverResult<Self> {
         let connection = Connection::open(url, CONNECT_TIMEOUT, REQUEST_TIMEOUT).await.map_err(error("connect"))?;
         let reply =
             connection.request(message::create_session(), Completion::Reply).await.map_err(error("create session"))?;
-        let session = reply.id().ok_or_else(|| SignalingError::new("create session", "no session id in the reply"))?;
+        let session = reply.id().ok_or_else(|| DriverError::new("create session", "no session id in the reply"))?;
         let admin = attach(&connection, session).await?;
         let keepalive = tokio::spawn(keep_alive(connection.clone(), session));
         Ok(Self { connection, session, admin, peers: Mutex::new(HashMap::new()), keepalive })
     }
 
     /// Ends the Janus session (and with it every handle left). Dropping the
-    /// signaling without this only closes the socket, which Janus also cleans up after.
+    /// driver without this only closes the socket, which Janus also cleans up after.
     pub async fn close(&self) {
         self.keepalive.abort();
         let request = message::destroy_session(self.session);
@@ -117,14 +117,14 @@ impl JanusSignaling {
         handle: Id,
         body: Value,
         jsep: Option<&Jsep>,
-    ) -> SignalingResult<(Value, Option<Jsep>)> {
+    ) -> DriverResult<(Value, Option<Jsep>)> {
         let request = message::message(self.session, handle, body, jsep);
         let reply = self.connection.request(request, Completion::Reply).await.map_err(error(operation))?;
         let data = reply.plugin_data().map_err(error(operation))?.clone();
         Ok((data, reply.jsep))
     }
 
-    async fn detach(&self, handle: Id) -> SignalingResult<()> {
+    async fn detach(&self, handle: Id) -> DriverResult<()> {
         self.connection.forget_candidates(handle);
         let request = message::detach(self.session, handle);
         self.connection.request(request, Completion::Reply).await.map(|_| ()).map_err(error("detach"))
@@ -133,8 +133,8 @@ impl JanusSignaling {
     /// A new handle with its candidate channel, and what `negotiate` makes of it; a failed handle is detached.
     async fn with_handle<T>(
         &self,
-        negotiate: impl AsyncFnOnce(Id) -> SignalingResult<T>,
-    ) -> SignalingResult<(Id, T, tokio::sync::mpsc::UnboundedReceiver<IceCandidate>)> {
+        negotiate: impl AsyncFnOnce(Id) -> DriverResult<T>,
+    ) -> DriverResult<(Id, T, tokio::sync::mpsc::UnboundedReceiver<IceCandidate>)> {
         let handle = attach(&self.connection, self.session).await?;
         let candidates = self.connection.candidates(handle);
         match negotiate(handle).await {
@@ -149,35 +149,35 @@ impl JanusSignaling {
     }
 }
 
-async fn attach(connection: &Connection, session: Id) -> SignalingResult<Id> {
+async fn attach(connection: &Connection, session: Id) -> DriverResult<Id> {
     let request = message::attach(session, videoroom::PLUGIN);
     let reply = connection.request(request, Completion::Reply).await.map_err(error("attach"))?;
-    reply.id().ok_or_else(|| SignalingError::new("attach", "no handle id in the reply"))
+    reply.id().ok_or_else(|| DriverError::new("attach", "no handle id in the reply"))
 }
 
 /// The SDP of `kind` a reply must carry.
-fn sdp(operation: &str, jsep: Option<Jsep>, kind: &str) -> SignalingResult<String> {
+fn sdp(operation: &str, jsep: Option<Jsep>, kind: &str) -> DriverResult<String> {
     match jsep {
         Some(jsep) if jsep.kind == kind => Ok(jsep.sdp),
-        Some(jsep) => Err(SignalingError::new(operation, format!("expected an {kind}, got an {}", jsep.kind))),
-        None => Err(SignalingError::new(operation, format!("no {kind} in the reply"))),
+        Some(jsep) => Err(DriverError::new(operation, format!("expected an {kind}, got an {}", jsep.kind))),
+        None => Err(DriverError::new(operation, format!("no {kind} in the reply"))),
     }
 }
 
-impl Drop for JanusSignaling {
+impl Drop for JanusDriver {
     fn drop(&mut self) {
         self.keepalive.abort();
     }
 }
 
-impl Signaling for JanusSignaling {
-    async fn create_room(&self) -> SignalingResult<RoomId> {
+impl MediaServerDriver for JanusDriver {
+    async fn create_room(&self) -> DriverResult<RoomId> {
         let (data, _) = self.plugin("create room", self.admin, videoroom::create_room(), None).await?;
         let room = videoroom::created_room(&data).map_err(error("create room"))?;
         Ok(RoomId(room.to_string()))
     }
 
-    async fn publish(&self, room: &RoomId, offer: &str) -> SignalingResult<Negotiated> {
+    async fn publish(&self, room: &RoomId, offer: &str) -> DriverResult<Negotiated> {
         let id = room_value(room)?;
         let (handle, (feed, answer), candidates) = self
             .with_handle(async |handle| {
@@ -195,16 +195,15 @@ impl Signaling for JanusSignaling {
         Offerer::Server
     }
 
-    async fn subscribe(&self, _room: &RoomId, _publisher: &PeerId, _offer: &str) -> SignalingResult<Negotiated> {
-        Err(SignalingError::new("subscribe", "Janus offers subscriptions itself (use subscribe_offered)"))
+    async fn subscribe(&self, _room: &RoomId, _publisher: &PeerId, _offer: &str) -> DriverResult<Negotiated> {
+        Err(DriverError::new("subscribe", "Janus offers subscriptions itself (use subscribe_offered)"))
     }
 
-    async fn subscribe_offered(&self, room: &RoomId, publisher: &PeerId) -> SignalingResult<Offered> {
+    async fn subscribe_offered(&self, room: &RoomId, publisher: &PeerId) -> DriverResult<Offered> {
         let id = room_value(room)?;
         let publisher_handle = handle_of(publisher)?;
         let feed = self.lock_peers().get(&publisher_handle).and_then(|peer| peer.feed.clone());
-        let feed =
-            feed.ok_or_else(|| SignalingError::new("subscribe", format!("{publisher} is not a publisher here")))?;
+        let feed = feed.ok_or_else(|| DriverError::new("subscribe", format!("{publisher} is not a publisher here")))?;
         let (handle, offer, candidates) = self
             .with_handle(async |handle| {
                 let body = videoroom::subscribe(&id, &feed);
@@ -217,24 +216,24 @@ impl Signaling for JanusSignaling {
         Ok(Offered { peer: PeerId(handle.to_string()), offer, candidates })
     }
 
-    async fn answer(&self, peer: &PeerId, answer: &str) -> SignalingResult<()> {
+    async fn answer(&self, peer: &PeerId, answer: &str) -> DriverResult<()> {
         let handle = handle_of(peer)?;
         let (data, _) = self.plugin("start", handle, videoroom::start(), Some(&Jsep::answer(answer))).await?;
         videoroom::expect(&data, "event").map(|_| ()).map_err(error("start"))
     }
 
-    async fn add_ice_candidate(&self, peer: &PeerId, candidate: &IceCandidate) -> SignalingResult<()> {
+    async fn add_ice_candidate(&self, peer: &PeerId, candidate: &IceCandidate) -> DriverResult<()> {
         let request = message::trickle(self.session, handle_of(peer)?, candidate);
         self.connection.request(request, Completion::Ack).await.map(|_| ()).map_err(error("trickle"))
     }
 
-    async fn close_peer(&self, peer: &PeerId) -> SignalingResult<()> {
+    async fn close_peer(&self, peer: &PeerId) -> DriverResult<()> {
         let handle = handle_of(peer)?;
         self.lock_peers().remove(&handle);
         self.detach(handle).await
     }
 
-    async fn close_room(&self, room: &RoomId) -> SignalingResult<()> {
+    async fn close_room(&self, room: &RoomId) -> DriverResult<()> {
         let id = room_value(room)?;
         // Subscribers first: a publisher leaving before its subscribers makes Janus
         // renegotiate (and log errors for) subscriptions that are about to go anyway.

@@ -1,7 +1,9 @@
-//! How clients reach a media server: a room to publish in, SDP offer/answer
-//! for each peer connection, and trickled ICE candidates both ways. The trait
-//! knows nothing of a particular server's protocol; [`crate::kurento`] speaks
-//! the Kurento protocol, [`crate::janus`] Janus's VideoRoom.
+//! The load generator's pluggable media-server driver: how its clients get a
+//! room to publish in, an SDP offer/answer for each peer connection, and
+//! trickled ICE candidates both ways. The trait knows nothing of a particular
+//! server's control protocol; [`crate::kurento`] speaks Kurento's (as OpenVidu's
+//! master does), [`crate::janus`] Janus's VideoRoom. ("Signaling" in Plenum is
+//! the master's browser protocol only; nothing here speaks it.)
 
 use std::future::Future;
 
@@ -21,7 +23,7 @@ impl std::fmt::Display for PeerId {
     }
 }
 
-/// An ICE candidate as trickled in signaling (`candidate:...`, as in an SDP `a=` line without `a=`).
+/// An ICE candidate as trickled to and from the server (`candidate:...`, as in an SDP `a=` line without `a=`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IceCandidate {
     pub candidate: String,
@@ -47,7 +49,7 @@ pub enum Offerer {
     Server,
 }
 
-/// A subscription the server offered; the client answers it with [`Signaling::answer`].
+/// A subscription the server offered; the client answers it with [`MediaServerDriver::answer`].
 #[derive(Debug)]
 pub struct Offered {
     pub peer: PeerId,
@@ -56,32 +58,33 @@ pub struct Offered {
     pub candidates: mpsc::UnboundedReceiver<IceCandidate>,
 }
 
+/// A request to the media server that failed: which one, and why.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("{operation}: {message}")]
-pub struct SignalingError {
+pub struct DriverError {
     pub operation: String,
     pub message: String,
 }
 
-impl SignalingError {
+impl DriverError {
     pub fn new(operation: impl Into<String>, message: impl std::fmt::Display) -> Self {
         Self { operation: operation.into(), message: message.to_string() }
     }
 }
 
-pub type SignalingResult<T> = Result<T, SignalingError>;
+pub type DriverResult<T> = Result<T, DriverError>;
 
-/// A media server's signaling, as the load generator uses it. Publishers
+/// Drives one media server for the load generator. Publishers
 /// always offer (send-only). Subscriptions are offered by whichever side
-/// [`Signaling::subscription_offerer`] names: the client (a receive-only offer
-/// to [`Signaling::subscribe`]) or the server ([`Signaling::subscribe_offered`],
-/// then [`Signaling::answer`]). Servers whose subscriptions are client-offered
+/// [`MediaServerDriver::subscription_offerer`] names: the client (a receive-only offer
+/// to [`MediaServerDriver::subscribe`]) or the server ([`MediaServerDriver::subscribe_offered`],
+/// then [`MediaServerDriver::answer`]). Servers whose subscriptions are client-offered
 /// need not implement the server-offered pair.
-pub trait Signaling: Send + Sync + 'static {
-    fn create_room(&self) -> impl Future<Output = SignalingResult<RoomId>> + Send;
+pub trait MediaServerDriver: Send + Sync + 'static {
+    fn create_room(&self) -> impl Future<Output = DriverResult<RoomId>> + Send;
 
     /// Publishes a stream in `room` with a send-only offer.
-    fn publish(&self, room: &RoomId, offer: &str) -> impl Future<Output = SignalingResult<Negotiated>> + Send;
+    fn publish(&self, room: &RoomId, offer: &str) -> impl Future<Output = DriverResult<Negotiated>> + Send;
 
     /// Who offers for subscriptions on this server.
     fn subscription_offerer(&self) -> Offerer {
@@ -94,22 +97,22 @@ pub trait Signaling: Send + Sync + 'static {
         room: &RoomId,
         publisher: &PeerId,
         offer: &str,
-    ) -> impl Future<Output = SignalingResult<Negotiated>> + Send;
+    ) -> impl Future<Output = DriverResult<Negotiated>> + Send;
 
     /// Asks to receive `publisher`'s stream; the server offers it (when the server offers).
     fn subscribe_offered(
         &self,
         room: &RoomId,
         publisher: &PeerId,
-    ) -> impl Future<Output = SignalingResult<Offered>> + Send {
+    ) -> impl Future<Output = DriverResult<Offered>> + Send {
         let _ = (room, publisher);
-        std::future::ready(Err(SignalingError::new("subscribe", "this server expects subscribers to offer")))
+        std::future::ready(Err(DriverError::new("subscribe", "this server expects subscribers to offer")))
     }
 
     /// Answers the offer of a server-offered subscription.
-    fn answer(&self, peer: &PeerId, answer: &str) -> impl Future<Output = SignalingResult<()>> + Send {
+    fn answer(&self, peer: &PeerId, answer: &str) -> impl Future<Output = DriverResult<()>> + Send {
         let _ = (peer, answer);
-        std::future::ready(Err(SignalingError::new("answer", "this server expects subscribers to offer")))
+        std::future::ready(Err(DriverError::new("answer", "this server expects subscribers to offer")))
     }
 
     /// Trickles one of the client's candidates to the server.
@@ -117,11 +120,11 @@ pub trait Signaling: Send + Sync + 'static {
         &self,
         peer: &PeerId,
         candidate: &IceCandidate,
-    ) -> impl Future<Output = SignalingResult<()>> + Send;
+    ) -> impl Future<Output = DriverResult<()>> + Send;
 
     /// Ends one peer connection on the server.
-    fn close_peer(&self, peer: &PeerId) -> impl Future<Output = SignalingResult<()>> + Send;
+    fn close_peer(&self, peer: &PeerId) -> impl Future<Output = DriverResult<()>> + Send;
 
     /// Ends a room and everything in it.
-    fn close_room(&self, room: &RoomId) -> impl Future<Output = SignalingResult<()>> + Send;
+    fn close_room(&self, room: &RoomId) -> impl Future<Output = DriverResult<()>> + Send;
 }
