@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use kurento_protocol::client::{ClientOptions, ConnectionState, KurentoClient};
-use kurento_protocol::object_id::SERVER_MANAGER_ID;
+use kurento_protocol::media::ServerManager;
 use serde_json::{Value, json};
 
 use super::launcher::{LaunchError, Launcher, LocalLauncher};
@@ -22,6 +22,9 @@ use crate::wire::WireEnum;
 use plenum_media_node::media::MediaConfig;
 use plenum_media_node::node::{NodeConfig, RunningNode};
 use plenum_media_node::transport::ControlConfig;
+
+/// How long each CPU sample of a node lasts (`getUsedCpu {interval}`).
+const CPU_SAMPLE: Duration = Duration::from_millis(500);
 
 /// How long adding a node may take before it counts as unreachable.
 pub const REACH_TIMEOUT: Duration = Duration::from_secs(4);
@@ -170,8 +173,7 @@ impl ClusterService {
                 .map(|(id, c)| (id.clone(), c.clone()))
                 .collect();
             for (id, client) in clients {
-                let cpu = client.invoke(SERVER_MANAGER_ID, "getUsedCpu", json!({"interval": 500})).await;
-                let Ok(cpu) = cpu.map(|v| v.as_f64().unwrap_or(0.0)) else { continue };
+                let Ok(cpu) = ServerManager::new(&client).used_cpu(CPU_SAMPLE).await else { continue };
                 let placement_load = match self.settings.strategy {
                     LoadStrategy::Cpu => cpu,
                     LoadStrategy::Sessions | LoadStrategy::Streams => self.registry().sessions_of(&id).len() as f64,
@@ -465,13 +467,14 @@ impl ClusterService {
     /// `kurentoInfo` for `?extra-info=true`: the node's ServerManager info and memory.
     pub async fn kurento_info(&self, id: &str) -> Option<Value> {
         let client = self.clients.lock().unwrap_or_else(|p| p.into_inner()).get(id).cloned()?;
-        let info = client.invoke(SERVER_MANAGER_ID, "getInfo", json!({})).await.ok()?;
-        let memory = client.invoke(SERVER_MANAGER_ID, "getUsedMemory", json!({})).await.ok();
+        let manager = ServerManager::new(&client);
+        let info = manager.info().await.ok()?;
+        let memory = manager.used_memory_kib().await.ok();
         Some(json!({
-            "version": info.get("version").cloned().unwrap_or(Value::Null),
-            "modules": info.get("modules").cloned().unwrap_or(json!([])),
-            "capabilities": info.get("capabilities").cloned().unwrap_or(json!([])),
-            "memory": memory.and_then(|m| m.as_u64()).map(|kib| kib / 1024),
+            "version": info.version,
+            "modules": info.modules,
+            "capabilities": info.capabilities,
+            "memory": memory.map(|kib| kib / 1024),
         }))
     }
 
@@ -537,11 +540,10 @@ impl ClusterService {
 
 /// Pipelines and their elements on a node (the `mediaObjects` load strategy).
 async fn media_objects(client: &KurentoClient) -> Option<f64> {
-    let pipelines = client.invoke(SERVER_MANAGER_ID, "getPipelines", json!({})).await.ok()?;
+    let pipelines = ServerManager::new(client).pipelines().await.ok()?;
     let mut count = 0.0;
-    for pipeline in pipelines.as_array()?.iter().filter_map(Value::as_str) {
-        let children = client.invoke(pipeline, "getChildren", json!({})).await.ok();
-        count += 1.0 + children.and_then(|c| c.as_array().map(Vec::len)).unwrap_or(0) as f64;
+    for pipeline in pipelines {
+        count += 1.0 + pipeline.children().await.map(|c| c.len()).unwrap_or(0) as f64;
     }
     Some(count)
 }
@@ -564,7 +566,7 @@ async fn reach(uri: &str) -> Result<KurentoClient, String> {
     let attempt = async {
         let client = KurentoClient::connect(uri, options).await.map_err(|e| e.to_string())?;
         client.ping().await.map_err(|e| e.to_string())?;
-        client.invoke(SERVER_MANAGER_ID, "getInfo", json!({})).await.map_err(|e| e.to_string())?;
+        ServerManager::new(&client).info().await.map_err(|e| e.to_string())?;
         Ok::<_, String>(client)
     };
     tokio::time::timeout(REACH_TIMEOUT, attempt)

@@ -73,6 +73,21 @@ pub struct OnIceCandidate {
     pub sdp_m_line_index: Option<Value>,
 }
 
+impl OnIceCandidate {
+    /// The candidate as the node takes it: a mid given as a number is read as its text,
+    /// a missing or unusable index as 0 (as the media node itself reads them).
+    pub fn candidate(&self) -> kurento_protocol::media::IceCandidate {
+        let sdp_mid = match &self.sdp_mid {
+            Some(Value::String(mid)) => mid.clone(),
+            Some(Value::Number(mid)) => mid.to_string(),
+            _ => String::new(),
+        };
+        let sdp_m_line_index =
+            self.sdp_m_line_index.as_ref().and_then(Value::as_u64).and_then(|i| u32::try_from(i).ok()).unwrap_or(0);
+        kurento_protocol::media::IceCandidate { candidate: self.candidate.clone(), sdp_mid, sdp_m_line_index }
+    }
+}
+
 /// `reconnectStream`: `sdpOffer` (2.32), or `sdpString` (older clients).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]

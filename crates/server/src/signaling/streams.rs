@@ -23,7 +23,7 @@ fn codec_refused(error: ForceCodecError, offerer: Offerer<'_>, offer: &str, rpc:
 /// The `?webRtcStats=true` details of a negotiated endpoint.
 fn endpoint_stats(offer: String, negotiated: Negotiated) -> EndpointStats {
     EndpointStats {
-        webrtc_endpoint_name: negotiated.endpoint,
+        webrtc_endpoint_name: negotiated.endpoint.id().to_string(),
         remote_sdp: offer,
         local_sdp: negotiated.answer,
         activity: negotiated.activity,
@@ -74,7 +74,7 @@ pub async fn publish(
         Ok(negotiated) => negotiated,
         Err(problem) => {
             state.conference().abort_publish(&ticket);
-            return Err(error(Code::Generic, problem, Some(rpc)));
+            return Err(error(Code::Generic, problem.to_string(), Some(rpc)));
         }
     };
     let answer = negotiated.answer.clone();
@@ -115,7 +115,7 @@ async fn subscribe_to(
         .media()
         .subscribe(session, connection, &ticket.publisher, &offer, bandwidth)
         .await
-        .map_err(|e| error(Code::Generic, e, Some(rpc)))?;
+        .map_err(|e| error(Code::Generic, e.to_string(), Some(rpc)))?;
     let answer = negotiated.answer.clone();
     let endpoint = endpoint_stats(offer, negotiated);
     state.decide(|conference, now| (conference.finish_subscribe(ticket, endpoint, now), ()));
@@ -129,18 +129,12 @@ pub async fn ice_candidate(
     connection: &str,
     params: OnIceCandidate,
 ) -> Result<Value, RpcError> {
-    let candidate = json!({
-        "__module__": "kurento",
-        "__type__": "IceCandidate",
-        "candidate": params.candidate,
-        "sdpMid": params.sdp_mid.unwrap_or(json!("")),
-        "sdpMLineIndex": params.sdp_m_line_index.unwrap_or(json!(0)),
-    });
+    let candidate = params.candidate();
     state
         .media()
         .add_candidate(session, connection, &params.endpoint_name, candidate)
         .await
-        .map_err(|e| error(Code::Generic, e, Some(rpc)))?;
+        .map_err(|e| error(Code::Generic, e.to_string(), Some(rpc)))?;
     Ok(json!({}))
 }
 
@@ -172,7 +166,7 @@ pub async fn reconnect(
         .media()
         .republish(session, connection, &offer, bandwidth)
         .await
-        .map_err(|e| error(Code::Generic, e, Some(rpc)))?;
+        .map_err(|e| error(Code::Generic, e.to_string(), Some(rpc)))?;
     let answer = negotiated.answer.clone();
     let endpoint = endpoint_stats(offer, negotiated);
     // The stream keeps its id and creation time; its endpoint is new.
