@@ -22,7 +22,7 @@
 use std::fmt;
 
 // The wire names of VP8, VP9 and H264 are their SDP encoding names too.
-use crate::wire::{VideoCodec, WireEnum};
+use crate::openvidu_enums::{VideoCodec, WireEnum};
 
 /// OpenVidu's `FORCED_CODEC_NOT_FOUND_IN_SDPOFFER`: the signaling error code of a refused offer.
 pub const FORCED_CODEC_ERROR_CODE: i64 = 800;

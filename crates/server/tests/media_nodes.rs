@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use common::media_node::NodeProcess;
 use common::{SECRET, start};
-use plenum::wire::WireEnum;
+use plenum::openvidu_enums::WireEnum;
 use serde_json::Value;
 
 const FAMILIES: [&str; 2] = ["/openvidu/api/media-nodes", "/pro/media-nodes"];

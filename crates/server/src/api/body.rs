@@ -11,7 +11,7 @@ use axum::http::StatusCode;
 use serde_json::{Map, Value};
 
 use super::error::ApiError;
-use crate::fields::describe;
+use crate::json_fields::describe;
 
 /// Largest request body accepted; OpenVidu requests are a few kilobytes. This
 /// is axum's default limit, which its `Bytes` extractor applies on its own, so

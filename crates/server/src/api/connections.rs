@@ -6,15 +6,15 @@ use axum::response::Response;
 
 use super::body::JsonBody;
 use super::error::ApiError;
-use super::extract::{Family, Flags, Ids};
+use super::extract::{Family, Ids, QueryParams};
 use super::guard::check_id;
 use super::legacy_token::token_query;
 use super::respond::{Page, no_content, ok_json};
 use crate::clock::now_ms;
-use crate::fields::Fields;
+use crate::json_fields::Fields;
+use crate::openvidu_enums::ConnectionType;
 use crate::services::AppState;
 use crate::session::{ConnectionProperties, ConnectionUpdate, StoreError};
-use crate::wire::ConnectionType;
 
 pub async fn create(
     State(state): State<AppState>,
@@ -46,7 +46,7 @@ pub async fn create(
 pub async fn list(
     State(state): State<AppState>,
     Ids(session_id): Ids<String>,
-    flags: Flags,
+    flags: QueryParams,
 ) -> Result<Response, ApiError> {
     check_id("sessionId", &session_id)?;
     let pending = flags.get("pendingConnections", true)?;

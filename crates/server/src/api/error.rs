@@ -35,8 +35,8 @@ impl ApiError {
     }
 }
 
-impl From<crate::fields::BadField> for ApiError {
-    fn from(bad: crate::fields::BadField) -> Self {
+impl From<crate::json_fields::BadField> for ApiError {
+    fn from(bad: crate::json_fields::BadField) -> Self {
         Self::bad_request(bad.0)
     }
 }

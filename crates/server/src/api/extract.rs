@@ -44,17 +44,17 @@ impl<S: Send + Sync> FromRequestParts<S> for Family {
 }
 
 /// Boolean query flags such as `?pendingConnections=true`, parsed on demand.
-pub struct Flags(Option<String>);
+pub struct QueryParams(Option<String>);
 
-impl<S: Send + Sync> FromRequestParts<S> for Flags {
+impl<S: Send + Sync> FromRequestParts<S> for QueryParams {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        Ok(Flags(parts.uri.query().map(str::to_string)))
+        Ok(QueryParams(parts.uri.query().map(str::to_string)))
     }
 }
 
-impl Flags {
+impl QueryParams {
     /// The last value of query parameter `name`, if present.
     pub fn text(&self, name: &str) -> Option<String> {
         let query = self.0.as_deref().unwrap_or("");
@@ -82,8 +82,8 @@ impl Flags {
 mod tests {
     use super::*;
 
-    fn flags(query: &str) -> Flags {
-        Flags(Some(query.to_string()))
+    fn flags(query: &str) -> QueryParams {
+        QueryParams(Some(query.to_string()))
     }
 
     #[test]

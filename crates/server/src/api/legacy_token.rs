@@ -3,8 +3,8 @@
 
 use super::extract::Family;
 use crate::ice::IceServer;
+use crate::openvidu_enums::WireEnum;
 use crate::session::Connection;
-use crate::wire::WireEnum;
 
 /// The `version` of a 2.13-era token. openvidu-browser 2.13.0 (and 2.14, 2.15)
 /// only logs the value and compares it with its own version as a string: any
@@ -110,7 +110,7 @@ pub fn legacy_query_value(value: &str) -> Option<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fields::Fields;
+    use crate::json_fields::Fields;
     use crate::session::ConnectionProperties;
 
     fn turn(url: &str, username: Option<&str>, credential: Option<&str>) -> IceServer {

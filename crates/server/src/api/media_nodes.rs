@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 
 use super::body::JsonBody;
 use super::error::ApiError;
-use super::extract::{Flags, Ids};
+use super::extract::{Ids, QueryParams};
 use super::guard::check_id;
 use super::respond::{json_bytes, no_content, ok_json};
 use crate::cluster::deletion::{DeletionStrategy, Removal};
@@ -17,10 +17,10 @@ use crate::cluster::registry::RegistryError;
 use crate::cluster::service::{AddError, DiscoverError, LaunchFailure, RetireError};
 use crate::cluster::status::NodeStatus;
 use crate::events::EndReason;
-use crate::fields::Fields;
+use crate::json_fields::Fields;
+use crate::openvidu_enums::WireEnum;
 use crate::services::AppState;
 use crate::session::SessionView;
-use crate::wire::WireEnum;
 
 fn ensure_enabled(state: &AppState) -> Result<(), ApiError> {
     if state.cluster().enabled() {
@@ -50,7 +50,7 @@ fn registry_error(error: RegistryError) -> ApiError {
 /// One node's JSON with what the query asked for, serialized. Hosted sessions are
 /// spliced in from their cached serialized form: building them as a `Value` tree
 /// cost 10-17 times more at 10,000 sessions (bench/cluster.sh).
-async fn node_json(state: &AppState, node: MediaNode, flags: &Flags) -> Result<Vec<u8>, ApiError> {
+async fn node_json(state: &AppState, node: MediaNode, flags: &QueryParams) -> Result<Vec<u8>, ApiError> {
     let with_sessions = flags.get("sessions", false)?;
     let mut extras = Extras::default();
     if flags.get("recordings", false)? {
@@ -77,7 +77,7 @@ async fn node_json(state: &AppState, node: MediaNode, flags: &Flags) -> Result<V
     Ok(body)
 }
 
-pub async fn list(State(state): State<AppState>, flags: Flags) -> Result<Response, ApiError> {
+pub async fn list(State(state): State<AppState>, flags: QueryParams) -> Result<Response, ApiError> {
     ensure_enabled(&state)?;
     let nodes: Vec<MediaNode> = state.cluster().registry().nodes().cloned().collect();
     let mut body = format!("{{\"numberOfElements\":{},\"content\":[", nodes.len()).into_bytes();
@@ -91,14 +91,22 @@ pub async fn list(State(state): State<AppState>, flags: Flags) -> Result<Respons
     Ok(json_bytes(body.into()))
 }
 
-pub async fn get(State(state): State<AppState>, Ids(node_id): Ids<String>, flags: Flags) -> Result<Response, ApiError> {
+pub async fn get(
+    State(state): State<AppState>,
+    Ids(node_id): Ids<String>,
+    flags: QueryParams,
+) -> Result<Response, ApiError> {
     ensure_enabled(&state)?;
     check_id("mediaNodeId", &node_id)?;
     let node = state.cluster().registry().get(&node_id).cloned().map_err(registry_error)?;
     Ok(json_bytes(node_json(&state, node, &flags).await?.into()))
 }
 
-pub async fn add(State(state): State<AppState>, flags: Flags, JsonBody(body): JsonBody) -> Result<Response, ApiError> {
+pub async fn add(
+    State(state): State<AppState>,
+    flags: QueryParams,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
     ensure_enabled(&state)?;
     let wait = flags.get("wait", false)?;
     let fields = body.as_ref().map_or_else(Fields::empty, Fields::new);
@@ -163,7 +171,7 @@ pub async fn remove(
     State(state): State<AppState>,
     uri: Uri,
     Ids(node_id): Ids<String>,
-    flags: Flags,
+    flags: QueryParams,
 ) -> Result<Response, ApiError> {
     ensure_enabled(&state)?;
     check_id("mediaNodeId", &node_id)?;

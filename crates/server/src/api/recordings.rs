@@ -11,10 +11,10 @@ use super::error::ApiError;
 use super::extract::Ids;
 use super::guard::check_id;
 use super::respond::{no_content, ok_json};
-use crate::fields::Fields;
+use crate::json_fields::Fields;
+use crate::openvidu_enums::MediaMode;
 use crate::recording::{RecordingProperties, RecordingPropertiesError, RecordingStoreError};
 use crate::services::AppState;
-use crate::wire::MediaMode;
 
 fn require_recording_module(state: &AppState) -> Result<(), ApiError> {
     if state.config().recording {

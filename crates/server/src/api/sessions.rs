@@ -6,10 +6,10 @@ use axum::response::Response;
 
 use super::body::JsonBody;
 use super::error::ApiError;
-use super::extract::{Family, Flags, Ids};
+use super::extract::{Family, Ids, QueryParams};
 use super::guard::check_id;
 use super::respond::{Page, json_bytes, no_content, ok_json};
-use crate::fields::Fields;
+use crate::json_fields::Fields;
 use crate::services::AppState;
 use crate::session::{SessionProperties, SessionView, StoreError};
 
@@ -33,7 +33,7 @@ pub async fn create(
     }
 }
 
-pub async fn list(State(state): State<AppState>, family: Family, flags: Flags) -> Result<Response, ApiError> {
+pub async fn list(State(state): State<AppState>, family: Family, flags: QueryParams) -> Result<Response, ApiError> {
     let view = view(family, &flags)?;
     let conference = state.conference();
     Ok(ok_json(Page::new(conference.store().sessions().map(|s| s.json(view)).collect())))
@@ -43,7 +43,7 @@ pub async fn get(
     State(state): State<AppState>,
     family: Family,
     Ids(session_id): Ids<String>,
-    flags: Flags,
+    flags: QueryParams,
 ) -> Result<Response, ApiError> {
     check_id("sessionId", &session_id)?;
     let view = view(family, &flags)?;
@@ -52,7 +52,7 @@ pub async fn get(
     Ok(json_bytes(session.json_bytes(view)))
 }
 
-fn view(family: Family, flags: &Flags) -> Result<SessionView, ApiError> {
+fn view(family: Family, flags: &QueryParams) -> Result<SessionView, ApiError> {
     Ok(SessionView {
         pending_connections: flags.get("pendingConnections", false)?,
         webrtc_stats: flags.get("webRtcStats", false)?,

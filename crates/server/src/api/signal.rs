@@ -7,7 +7,7 @@ use axum::response::{IntoResponse, Response};
 use super::body::JsonBody;
 use super::error::ApiError;
 use crate::conference::SignalMessage;
-use crate::fields::Fields;
+use crate::json_fields::Fields;
 use crate::services::AppState;
 use crate::session::StoreError;
 

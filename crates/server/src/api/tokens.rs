@@ -12,7 +12,7 @@ use super::extract::Family;
 use super::legacy_token::token_query;
 use super::respond::ok_json;
 use crate::clock::now_ms;
-use crate::fields::Fields;
+use crate::json_fields::Fields;
 use crate::services::AppState;
 use crate::session::ConnectionProperties;
 

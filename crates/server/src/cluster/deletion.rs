@@ -3,7 +3,7 @@
 
 use super::registry::{Registry, RegistryError};
 
-crate::wire::wire_enum!(
+crate::openvidu_enums::wire_enum!(
     /// `now` closes the node's sessions and removes it; `if-no-sessions` refuses (409)
     /// while it hosts any; `when-no-sessions` drains it (`waiting-idle-to-terminate`
     /// until its last session closes).
@@ -38,7 +38,7 @@ impl Registry {
 mod tests {
     use super::*;
     use crate::cluster::placement::LoadStrategy;
-    use crate::wire::WireEnum;
+    use crate::openvidu_enums::WireEnum;
 
     fn registry_with_node() -> Registry {
         let mut registry = Registry::new(LoadStrategy::Streams);

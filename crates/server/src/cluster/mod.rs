@@ -13,7 +13,7 @@ pub mod status;
 use std::path::PathBuf;
 
 use crate::config::{Config, keys};
-use crate::wire::WireEnum;
+use crate::openvidu_enums::WireEnum;
 
 /// The cluster's settings from the configuration.
 pub fn settings_from(config: &Config) -> service::ClusterSettings {

@@ -3,7 +3,7 @@
 use serde_json::{Map, Value, json};
 
 use super::status::NodeStatus;
-use crate::wire::WireEnum;
+use crate::openvidu_enums::WireEnum;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct MediaNode {

@@ -11,7 +11,7 @@
 use std::collections::BTreeMap;
 
 use super::status::NodeStatus;
-use crate::wire::wire_enum;
+use crate::openvidu_enums::wire_enum;
 
 wire_enum!(
     /// `OPENVIDU_PRO_CLUSTER_LOAD_STRATEGY`.
@@ -215,7 +215,7 @@ mod tests {
 
     #[test]
     fn strategies_parse_from_their_property_values() {
-        use crate::wire::WireEnum;
+        use crate::openvidu_enums::WireEnum;
         assert_eq!(LoadStrategy::parse("mediaObjects"), Some(LoadStrategy::MediaObjects));
         assert_eq!(LoadStrategy::parse("CPU"), None);
         for &strategy in LoadStrategy::ALL {

@@ -18,7 +18,7 @@ use super::registry::{Registry, RegistryError, StatusChange};
 use super::status::{Happening, NodeStatus};
 use crate::clock::now_ms;
 use crate::events::{Event, EventBus, EventRecord};
-use crate::wire::WireEnum;
+use crate::openvidu_enums::WireEnum;
 use plenum_media_node::media::MediaConfig;
 use plenum_media_node::node::{NodeConfig, RunningNode};
 use plenum_media_node::transport::ControlConfig;

@@ -2,7 +2,7 @@
 //! "Media Node statuses"). Pure: callers apply a change and then emit
 //! `mediaNodeStatusChanged` for it.
 
-use crate::wire::wire_enum;
+use crate::openvidu_enums::wire_enum;
 
 wire_enum!(
     /// A media node's `status` as the REST API and `mediaNodeStatusChanged` spell it.
@@ -84,7 +84,7 @@ pub fn automatic(from: NodeStatus, happening: Happening) -> Option<NodeStatus> {
 mod tests {
     use super::NodeStatus::*;
     use super::*;
-    use crate::wire::WireEnum;
+    use crate::openvidu_enums::WireEnum;
 
     #[test]
     fn names_round_trip_and_unknown_names_are_refused() {

@@ -8,7 +8,7 @@ use super::outcome::{Effect, Outcome, Recipients};
 use super::views::{participant_info, session_ref};
 use super::{Conference, Subscriptions, stream_end_events};
 use crate::events::{EndReason, Ended, Event};
-use crate::wire::WireEnum;
+use crate::openvidu_enums::WireEnum;
 
 impl Conference {
     /// Every member gets `participantEvicted` with `reason` and is disconnected; the

@@ -8,9 +8,9 @@ use super::refusal::{Code, Refusal};
 use super::views::{metadata, participant_entry, participant_info, session_ref};
 use crate::config::OPENVIDU_VERSION;
 use crate::events::Event;
+use crate::openvidu_enums::WireEnum;
 use crate::session::SessionProperties;
 use crate::session::join::{JoinDetails, JoinError};
-use crate::wire::WireEnum;
 
 /// Places a session on a media node: `(session, node it asked for)` → the node's id, or why not.
 /// Called only at a session's first join, inside the same decision.

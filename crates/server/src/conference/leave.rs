@@ -9,7 +9,7 @@ use super::refusal::{Code, Refusal};
 use super::views::{participant_info, session_ref};
 use super::{Conference, Subscriptions, stream_end_events};
 use crate::events::{EndReason, Ended, Event};
-use crate::wire::WireEnum;
+use crate::openvidu_enums::WireEnum;
 
 impl Conference {
     /// The participant's socket no longer carries it; the others get `participantLeft`.

@@ -37,8 +37,8 @@ pub use streams::{PropertyChange, PublishRequest, PublishTicket, SubscribeTicket
 pub use views::{metadata, owner_of_stream, stream_json};
 
 use crate::events::{EndReason, Ended, Event, EventRecord};
+use crate::openvidu_enums::Role;
 use crate::session::{Session, SessionStore};
-use crate::wire::Role;
 
 pub struct Conference {
     store: SessionStore,

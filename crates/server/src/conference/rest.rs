@@ -7,8 +7,8 @@ use super::Conference;
 use super::outcome::{Outcome, Recipients};
 use super::views::session_ref;
 use crate::events::{EndReason, Event};
+use crate::openvidu_enums::WireEnum;
 use crate::session::{Connection, ConnectionProperties, ConnectionUpdate, SessionProperties, StoreError};
-use crate::wire::WireEnum;
 
 impl Conference {
     /// Creates a session; returns its id.
@@ -76,7 +76,7 @@ impl Conference {
 mod tests {
     use super::*;
     use crate::conference::test_support::*;
-    use crate::wire::Role;
+    use crate::openvidu_enums::Role;
 
     #[test]
     fn sessions_are_created_and_destroyed_by_the_server_with_events() {

@@ -10,10 +10,10 @@ use super::views::{owner_of_stream, session_ref, stream_info, stream_json};
 use super::{Conference, published, subscriptions_to};
 use crate::codec_forcing::{self, CodecPolicy};
 use crate::events::{EndReason, Ended, Event};
+use crate::openvidu_enums::{Role, VideoCodec, WireEnum};
 use crate::session::Session;
 use crate::session::connection::{EndpointStats, MediaOptions, Publisher, Subscriber};
 use crate::session::{KurentoOptions, StoreError};
-use crate::wire::{Role, VideoCodec, WireEnum};
 
 /// The session's `forcedVideoCodec` and `allowTranscoding`.
 fn codec_policy(session: &Session) -> CodecPolicy {

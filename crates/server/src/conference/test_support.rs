@@ -4,12 +4,12 @@
 use serde_json::json;
 
 use super::{Conference, HiddenJoin, JoinRequest, Outcome, PublishRequest};
-use crate::fields::Fields;
 use crate::ids::IdGenerator;
+use crate::json_fields::Fields;
+use crate::openvidu_enums::VideoCodec;
 use crate::session::connection::{EndpointStats, MediaOptions};
 use crate::session::join::JoinDetails;
 use crate::session::{ConnectionDefaults, ConnectionProperties, SessionDefaults, SessionProperties, SessionStore};
-use crate::wire::VideoCodec;
 
 pub struct World {
     pub conference: Conference,

@@ -8,7 +8,7 @@
 //! follow the OpenVidu 2.x CE and Pro documentation.
 
 use super::declare::declare_properties;
-use super::kind::{Item, Kind};
+use super::value_kind::{Item, Kind};
 
 /// The OpenVidu version whose protocols Plenum speaks. Browsers compare it with their own.
 pub const OPENVIDU_VERSION: &str = "2.32.1";

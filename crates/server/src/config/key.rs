@@ -36,7 +36,7 @@ use std::fmt;
 use std::marker::PhantomData;
 
 use super::catalog::{PROPERTIES, PropertySpec};
-use super::value::{Value, ValueType};
+use super::property_value::{Value, ValueType};
 
 /// A property whose value reads as `T` (see [`PropertyType`]).
 pub struct Key<T: ?Sized> {

@@ -9,8 +9,8 @@ use serde_json::{Map, Value as Json};
 
 use super::catalog::{OPENVIDU_VERSION, keys};
 use super::key::Property;
+use super::resolved::{Config, PublicEndpoint};
 use super::settings::Settings;
-use super::typed::{Config, PublicEndpoint};
 
 pub fn config_json(config: &Config, public: &PublicEndpoint) -> Json {
     let s = &config.settings;

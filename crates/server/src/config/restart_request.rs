@@ -29,11 +29,11 @@ use serde_json::{Map, Value as Json};
 use super::catalog::{PropertySpec, keys};
 use super::dotenv::{Document, Line};
 use super::key::Property;
-use super::kind::Kind;
+use super::property_value::Value;
+use super::resolved::Config;
 use super::settings::{Settings, Source};
-use super::typed::Config;
-use super::value::Value;
-use crate::fields::describe;
+use super::value_kind::Kind;
+use crate::json_fields::describe;
 
 /// One accepted property of the body, with its value as `.env` text.
 #[derive(Debug, Clone, PartialEq, Eq)]

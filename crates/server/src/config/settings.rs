@@ -8,7 +8,7 @@
 use super::catalog::{PROPERTIES, PropertySpec, is_deployment_only_key};
 use super::dotenv::Document;
 use super::key::{Key, Property, PropertyType};
-use super::value::Value;
+use super::property_value::Value;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Source {

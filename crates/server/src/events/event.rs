@@ -5,7 +5,7 @@
 use serde_json::{Map, Value, json};
 
 use super::reason::EndReason;
-use crate::wire::WireEnum;
+use crate::openvidu_enums::WireEnum;
 
 /// The session an event belongs to.
 #[derive(Debug, Clone, PartialEq)]

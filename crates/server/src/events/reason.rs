@@ -2,7 +2,7 @@
 //! participant notifications (`participantLeft`, `participantEvicted`,
 //! `participantUnpublished`) and by the end events of the CDR and webhooks.
 
-crate::wire::wire_enum!(EndReason {
+crate::openvidu_enums::wire_enum!(EndReason {
     LastParticipantLeft = "lastParticipantLeft",
     SessionClosedByServer = "sessionClosedByServer",
     MediaServerDisconnect = "mediaServerDisconnect",
@@ -24,7 +24,7 @@ crate::wire::wire_enum!(EndReason {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::WireEnum;
+    use crate::openvidu_enums::WireEnum;
 
     #[test]
     fn reasons_print_as_openvidu_spells_them() {

@@ -23,7 +23,7 @@ pub use failure::{MediaFailure, MediaResult};
 
 use crate::clock::now_ms;
 use crate::hub::Hub;
-use crate::session::activity::{SharedActivity, candidate_json};
+use crate::session::endpoint_activity::{SharedActivity, candidate_json};
 use relay::{EndpointOwner, Owners, lock};
 
 /// A negotiated endpoint: its handle, the SDP answer, and its activity record.

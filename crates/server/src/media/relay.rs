@@ -12,7 +12,7 @@ use serde_json::json;
 
 use crate::clock::now_ms;
 use crate::hub::Hub;
-use crate::session::activity::{SharedActivity, candidate_json, event_json};
+use crate::session::endpoint_activity::{SharedActivity, candidate_json, event_json};
 
 /// Who an endpoint belongs to, and what happened on it.
 #[derive(Debug, Clone)]

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::properties::RecordingProperties;
-use crate::wire::{OutputMode, RecordingLayout, wire_enum};
+use crate::openvidu_enums::{OutputMode, RecordingLayout, wire_enum};
 
 wire_enum!(
     /// A Recording's `status`.
@@ -128,7 +128,7 @@ mod tests {
 
     #[test]
     fn statuses_are_spelled_in_lower_case() {
-        use crate::wire::WireEnum;
+        use crate::openvidu_enums::WireEnum;
         assert_eq!(RecordingStatus::allowed(), "starting, started, stopped, ready, failed");
         assert_eq!(RecordingStatus::parse("ready"), Some(RecordingStatus::Ready));
         assert_eq!(RecordingStatus::parse("READY"), None);

@@ -8,8 +8,8 @@
 
 use serde::Serialize;
 
-use crate::fields::{BadField, Fields};
-use crate::wire::{OutputMode, RecordingLayout};
+use crate::json_fields::{BadField, Fields};
+use crate::openvidu_enums::{OutputMode, RecordingLayout};
 
 pub const DEFAULT_RESOLUTION: &str = "1280x720";
 pub const DEFAULT_FRAME_RATE: i64 = 25;
@@ -208,12 +208,12 @@ pub fn media_node_id(fields: &Fields, allow_plain_string: bool) -> Result<Option
             }
             Some(other) => Err(BadField(format!(
                 "Type error in parameter 'mediaNode.id': expected a string, got {}",
-                crate::fields::describe(other)
+                crate::json_fields::describe(other)
             ))),
         },
         Some(other) => Err(BadField(format!(
             "Error in parameter 'mediaNode': expected a JSON object {{\"id\": \"...\"}}, got {}",
-            crate::fields::describe(other)
+            crate::json_fields::describe(other)
         ))),
     }
 }

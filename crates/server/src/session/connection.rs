@@ -7,7 +7,7 @@ use serde_json::Value;
 
 use super::connection_properties::{ConnectionProperties, KurentoOptions};
 use crate::ice::IceServer;
-use crate::wire::{ConnectionType, Role};
+use crate::openvidu_enums::{ConnectionType, Role};
 
 /// A single-use join credential.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -84,7 +84,7 @@ pub struct EndpointStats {
     pub local_sdp: String,
     /// `clientIceCandidates`, `serverIceCandidates`, `localCandidate`, `remoteCandidate`, `events`.
     #[serde(flatten)]
-    pub activity: crate::session::activity::SharedActivity,
+    pub activity: crate::session::endpoint_activity::SharedActivity,
 }
 
 /// The exact key set of OpenVidu 2.32's Connection object (`DEFAULT_JSON_PENDING_CONNECTION`).
@@ -288,9 +288,11 @@ mod tests {
 
     pub(crate) fn pending() -> Connection {
         let map = serde_json::Map::new();
-        let props =
-            ConnectionProperties::parse(&crate::fields::Fields::new(&map), &ConnectionDefaults { ice_servers: &[] })
-                .unwrap();
+        let props = ConnectionProperties::parse(
+            &crate::json_fields::Fields::new(&map),
+            &ConnectionDefaults { ice_servers: &[] },
+        )
+        .unwrap();
         Connection {
             id: "con_Xnxg19tonh".into(),
             session_id: "ses_YnDaGYNcd7".into(),

@@ -3,9 +3,9 @@
 
 use serde::Serialize;
 
-use crate::fields::{BadField, Fields};
 use crate::ice::{IceServer, IceServerSpec};
-use crate::wire::{ConnectionType, Role};
+use crate::json_fields::{BadField, Fields};
+use crate::openvidu_enums::{ConnectionType, Role};
 
 /// Bandwidth limits (kbps) and allowed filters of one connection. Only the
 /// keys the caller gave are kept and echoed back.

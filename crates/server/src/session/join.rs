@@ -73,10 +73,10 @@ mod tests {
 
     fn store_with_token() -> (SessionStore, String, String) {
         let mut store = SessionStore::new(IdGenerator::seeded(7));
-        let fields = crate::fields::Fields::empty();
+        let fields = crate::json_fields::Fields::empty();
         let props = SessionProperties::parse(
             &fields,
-            SessionDefaults { forced_video_codec: crate::wire::VideoCodec::Vp8, allow_transcoding: false },
+            SessionDefaults { forced_video_codec: crate::openvidu_enums::VideoCodec::Vp8, allow_transcoding: false },
         )
         .unwrap();
         let session = store.create_session(props, 1).unwrap().id.clone();

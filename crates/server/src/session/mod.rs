@@ -1,9 +1,9 @@
 //! Sessions, connections and tokens: the model behind the REST API and the
 //! signaling websocket.
 
-pub mod activity;
 pub mod connection;
 pub mod connection_properties;
+pub mod endpoint_activity;
 pub mod join;
 pub mod model;
 pub mod properties;

@@ -10,8 +10,8 @@ use serde_json::Value;
 
 use super::connection::Connection;
 use super::properties::SessionProperties;
+use crate::openvidu_enums::{MediaMode, OutputMode, RecordingLayout, RecordingMode, VideoCodec};
 use crate::recording::RecordingProperties;
-use crate::wire::{MediaMode, OutputMode, RecordingLayout, RecordingMode, VideoCodec};
 
 /// The exact key set of OpenVidu 2.32's Session object (`DEFAULT_JSON_SESSION`); Pro adds
 /// `mediaNode` (when requested at creation) and `mediaNodeId` (once placed).
@@ -219,7 +219,7 @@ impl Serialize for ConnectionList<'_, '_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fields::Fields;
+    use crate::json_fields::Fields;
     use crate::session::properties::SessionDefaults;
     use serde_json::json;
 

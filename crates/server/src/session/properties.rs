@@ -1,8 +1,8 @@
 //! What `POST /sessions` may set on a session.
 
-use crate::fields::{BadField, Fields};
+use crate::json_fields::{BadField, Fields};
+use crate::openvidu_enums::{MediaMode, OutputMode, RecordingLayout, RecordingMode, VideoCodec, WireEnum};
 use crate::recording::{RecordingProperties, media_node_id};
-use crate::wire::{MediaMode, OutputMode, RecordingLayout, RecordingMode, VideoCodec, WireEnum};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionProperties {

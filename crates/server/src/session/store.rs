@@ -259,11 +259,11 @@ impl SessionStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::fields::Fields;
+    use crate::json_fields::Fields;
+    use crate::openvidu_enums::{Role, VideoCodec};
     use crate::session::connection::Participant;
     use crate::session::connection_properties::ConnectionDefaults;
     use crate::session::properties::SessionDefaults;
-    use crate::wire::{Role, VideoCodec};
     use serde_json::json;
 
     fn session_props(body: serde_json::Value) -> SessionProperties {
@@ -329,7 +329,7 @@ mod tests {
 
     #[test]
     fn an_extra_query_is_appended_to_the_stored_token_url() {
-        use crate::wire::WireEnum;
+        use crate::openvidu_enums::WireEnum;
         let mut store = store();
         store.create_session(session_props(json!({"customSessionId": "room"})), 1).unwrap();
         let props = connection_props(json!({"role": "SUBSCRIBER"}));

@@ -8,7 +8,7 @@ use super::codes::{Code, error, refused};
 use super::params::{self, JoinRoom, Message, SendMessage};
 use crate::conference::{HiddenJoin, JoinRequest, SignalMessage};
 use crate::events::EndReason;
-use crate::fields::Fields;
+use crate::json_fields::Fields;
 use crate::services::AppState;
 use crate::session::SessionProperties;
 use crate::session::join::JoinDetails;
@@ -31,12 +31,9 @@ pub fn join_room(state: &AppState, rpc: &str, params: JoinRoom, ip: &str) -> Res
         client_data: params.metadata.unwrap_or_default(),
     };
     let request = JoinRequest { rpc: rpc.to_string(), session: params.session, token, details };
-    let cluster = state.cluster().clone();
     state
         .try_decide(|conference, now| {
-            let mut place = |session: &str, named: Option<&str>| {
-                cluster.registry().place_session(session, named).map_err(|e| e.to_string())
-            };
+            let mut place = placer(state);
             conference.join(request, &mut place, now).map(|(result, outcome)| (outcome, result))
         })
         .map_err(refused(rpc))
@@ -54,15 +51,17 @@ fn join_hidden(state: &AppState, rpc: &str, params: &JoinRoom, secret: &str) -> 
     let create = SessionProperties::parse(&Fields::new(fields), state.session_defaults())
         .map_err(|e| error(Code::RoomCannotBeCreated, e.0, Some(rpc)))?;
     let request = HiddenJoin { rpc: rpc.to_string(), session, recorder: params.recorder == Some(true), create };
-    let cluster = state.cluster().clone();
     state
         .try_decide(|conference, now| {
-            let mut place = |session: &str, named: Option<&str>| {
-                cluster.registry().place_session(session, named).map_err(|e| e.to_string())
-            };
+            let mut place = placer(state);
             conference.join_hidden(request, &mut place, now).map(|(result, outcome)| (outcome, result))
         })
         .map_err(refused(rpc))
+}
+
+/// Places a session on a media node through the cluster's registry, inside the join's decision.
+fn placer(state: &AppState) -> impl FnMut(&str, Option<&str>) -> Result<String, String> + '_ {
+    |session, named| state.cluster().registry().place_session(session, named).map_err(|e| e.to_string())
 }
 
 /// A participant leaves (`leaveRoom`, a closed socket, the watchdog).

@@ -7,7 +7,7 @@
 
 use serde_json::{Map, Value};
 
-use crate::wire::WireEnum;
+use crate::openvidu_enums::WireEnum;
 
 /// A rejected field, with a message fit for the `message` of a 400 response.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,7 +152,7 @@ fn truncate(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::wire::Role;
+    use crate::openvidu_enums::Role;
     use serde_json::json;
 
     fn with<T>(value: Value, f: impl FnOnce(Fields) -> T) -> T {

@@ -8,7 +8,7 @@ use super::catalog::keys;
 use super::dotenv::Document;
 use super::settings::{InvalidProperty, Settings, Source};
 use crate::ice::IceServerSpec;
-use crate::wire::{VideoCodec, WireEnum};
+use crate::openvidu_enums::{VideoCodec, WireEnum};
 
 /// The default secret of OpenVidu's development image. Fine on a laptop, never in production.
 pub const DEFAULT_SECRET: &str = "MY_SECRET";

@@ -28,7 +28,7 @@ macro_rules! wire_enum {
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum $name { $($(#[$variant_meta])* $variant),+ }
 
-        impl $crate::wire::WireEnum for $name {
+        impl $crate::openvidu_enums::WireEnum for $name {
             const ALL: &'static [Self] = &[$($name::$variant),+];
             fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $text),+ }
@@ -37,13 +37,13 @@ macro_rules! wire_enum {
 
         impl serde::Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str($crate::wire::WireEnum::as_str(*self))
+                serializer.serialize_str($crate::openvidu_enums::WireEnum::as_str(*self))
             }
         }
 
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str($crate::wire::WireEnum::as_str(*self))
+                f.write_str($crate::openvidu_enums::WireEnum::as_str(*self))
             }
         }
     };

@@ -7,7 +7,7 @@
 
 use std::net::IpAddr;
 
-use super::value::{Value, ValueType};
+use super::property_value::{Value, ValueType};
 use crate::hostname::is_ip_or_domain;
 use crate::ice::IceServerSpec;
 
