@@ -23,11 +23,14 @@ pub async fn create(
     let view = SessionView { legacy_keys: family.is_legacy(), ..SessionView::default() };
     let created = state.try_decide(|conference, now| {
         let (id, outcome) = conference.create_session(props, now)?;
-        let json = conference.store().session(&id).map(|s| s.json_bytes(view)).unwrap_or_default();
-        Ok::<_, StoreError>((outcome, json))
+        // Serialized, not cached: most sessions created are never read back, and a cached
+        // copy each would cost memory (bench/rest.sh).
+        let response = conference.store().session(&id).map(|s| ok_json(s.json(view)));
+        Ok::<_, StoreError>((outcome, response))
     });
     match created {
-        Ok(json) => Ok(json_bytes(json)),
+        Ok(Some(response)) => Ok(response),
+        Ok(None) => Err(ApiError::Empty(StatusCode::NOT_FOUND)),
         Err(StoreError::SessionExists) => Err(ApiError::Empty(StatusCode::CONFLICT)),
         Err(other) => Err(ApiError::Message(StatusCode::INTERNAL_SERVER_ERROR, other.to_string())),
     }

@@ -25,6 +25,8 @@ mod streams;
 mod views;
 
 #[cfg(test)]
+mod reasons_tests;
+#[cfg(test)]
 mod test_support;
 
 use std::collections::HashSet;

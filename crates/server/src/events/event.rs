@@ -105,6 +105,22 @@ impl Event {
         EventRecord { timestamp, event: self }
     }
 
+    /// What the event is about, for logs: the session, the connection or stream in it, or the node.
+    pub fn subject(&self) -> String {
+        match self {
+            Event::SessionCreated { session } | Event::SessionDestroyed { session, .. } => session.session_id.clone(),
+            Event::ParticipantJoined { session, participant } | Event::ParticipantLeft { session, participant, .. } => {
+                format!("{}/{}", session.session_id, participant.connection_id)
+            }
+            Event::WebrtcConnectionCreated { session, stream }
+            | Event::WebrtcConnectionDestroyed { session, stream, .. } => {
+                format!("{}/{}/{}", session.session_id, stream.connection_id, stream.stream_id)
+            }
+            Event::SignalSent { session, .. } => session.session_id.clone(),
+            Event::MediaNodeStatusChanged { id, new_status, .. } => format!("{id} {new_status}"),
+        }
+    }
+
     /// The event's name (`OPENVIDU_WEBHOOK_EVENTS` spelling).
     pub fn name(&self) -> &'static str {
         match self {

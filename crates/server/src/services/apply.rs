@@ -12,11 +12,10 @@ impl AppState {
             self.apply_effect(effect);
         }
         for event in outcome.events {
-            if event.event.name() == "signalSent" {
-                tracing::debug!(event = %event.cdr_line(), "signal sent");
-            } else {
-                tracing::info!(event = %event.cdr_line(), "{}", event.event.name());
-            }
+            // Names and ids at info; the whole record only at debug (building it costs more
+            // than some requests, bench/rest.sh).
+            tracing::info!(subject = %event.event.subject(), "{}", event.event.name());
+            tracing::debug!(event = %event.cdr_line(), "event");
             self.events().publish(event);
         }
     }
