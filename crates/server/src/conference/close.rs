@@ -5,8 +5,8 @@
 use serde_json::json;
 
 use super::outcome::{Effect, Outcome, Recipients};
-use super::views::{participant_info, session_ref};
-use super::{Conference, Subscriptions, stream_end_events};
+use super::views::session_ref;
+use super::{Conference, Subscriptions, participant_left, stream_end_events};
 use crate::events::{EndReason, Ended, Event};
 use crate::openvidu_enums::WireEnum;
 
@@ -56,10 +56,7 @@ impl Conference {
             for event in stream_end_events(session, &connection.id, Subscriptions::OwnOnly, reason, now) {
                 outcome.event(event);
             }
-            let started = connection.participant.as_ref().map_or(connection.created_at, |p| p.active_at);
-            let ended = Ended { start_time: started, reason };
-            let participant = participant_info(connection);
-            outcome.event(Event::ParticipantLeft { session: reference.clone(), participant, ended }.at(now));
+            outcome.event(participant_left(session, connection, reason, now));
         }
         let ended = Ended { start_time: session.created_at, reason };
         outcome.event(Event::SessionDestroyed { session: reference, ended }.at(now));

@@ -6,9 +6,8 @@ use serde_json::json;
 
 use super::outcome::{Effect, Outcome, Recipients};
 use super::refusal::{Code, Refusal};
-use super::views::{participant_info, session_ref};
-use super::{Conference, Subscriptions, stream_end_events};
-use crate::events::{EndReason, Ended, Event};
+use super::{Conference, Subscriptions, participant_left, stream_end_events};
+use crate::events::EndReason;
 use crate::openvidu_enums::WireEnum;
 
 impl Conference {
@@ -80,10 +79,7 @@ impl Conference {
         for event in stream_end_events(session, connection, Subscriptions::OwnAndToMine, reason, now) {
             outcome.event(event);
         }
-        let started = leaving.participant.as_ref().map_or(leaving.created_at, |p| p.active_at);
-        let participant = participant_info(leaving);
-        let ended = Ended { start_time: started, reason };
-        outcome.event(Event::ParticipantLeft { session: session_ref(session), participant, ended }.at(now));
+        outcome.event(participant_left(session, leaving, reason, now));
         let streams: Vec<String> =
             leaving.participant.iter().flat_map(|p| &p.publishers).map(|p| p.stream_id.clone()).collect();
         let last = self.store.leave(session_id, connection).ok()?;

@@ -127,6 +127,19 @@ fn stream_end_events(
     events
 }
 
+/// The `participantLeft` event of `connection`: it took part from its join until `now`.
+fn participant_left(
+    session: &Session,
+    connection: &crate::session::Connection,
+    reason: EndReason,
+    now: u64,
+) -> EventRecord {
+    let started = connection.participant.as_ref().map_or(connection.created_at, |p| p.active_at);
+    let ended = Ended { start_time: started, reason };
+    let participant = views::participant_info(connection);
+    Event::ParticipantLeft { session: views::session_ref(session), participant, ended }.at(now)
+}
+
 /// `(subscriber, subscribed at)` of every subscription to `stream_id`.
 fn subscriptions_to<'a>(session: &'a Session, stream_id: &'a str) -> impl Iterator<Item = (&'a str, u64)> + 'a {
     session.connections.values().filter_map(move |c| {

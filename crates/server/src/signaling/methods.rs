@@ -5,7 +5,7 @@ use kurento_protocol::error::RpcError;
 use serde_json::Value;
 
 use super::codes::{Code, error, refused};
-use super::params::{self, JoinRoom, Message, SendMessage};
+use super::params::{JoinRoom, Message, SendMessage};
 use crate::conference::{HiddenJoin, JoinRequest, SignalMessage};
 use crate::events::EndReason;
 use crate::json_fields::Fields;
@@ -84,13 +84,4 @@ pub fn send_message(
     state
         .try_decide(|conference, now| conference.send_message(session, from, message, now).map(|outcome| (outcome, ())))
         .map_err(refused(rpc))
-}
-
-/// Reads a method's parameters (see [`params::read`]).
-pub fn read<T: serde::de::DeserializeOwned>(
-    method: &str,
-    params: &serde_json::Map<String, Value>,
-    rpc: &str,
-) -> Result<T, RpcError> {
-    params::read(method, params, rpc)
 }

@@ -13,7 +13,7 @@ use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::codes::{Code, error, refused};
-use super::methods::read;
+use super::params::read;
 use super::websocket::{self, Socket};
 use super::{methods, streams};
 use crate::events::EndReason;
