@@ -17,7 +17,7 @@ use super::placement::{LoadStrategy, PlacementError};
 use super::registry::{Registry, RegistryError, StatusChange};
 use super::status::{Happening, NodeStatus};
 use crate::clock::now_ms;
-use crate::events::{Event, EventBus, EventRecord};
+use crate::events::{Event, EventBus, EventRecord, NodeRef};
 use crate::openvidu_enums::WireEnum;
 use plenum_media_node::media::MediaConfig;
 use plenum_media_node::node::{NodeConfig, RunningNode};
@@ -500,10 +500,12 @@ impl ClusterService {
     /// The `mediaNodeStatusChanged` event of a change.
     pub fn status_event(&self, change: &StatusChange) -> EventRecord {
         Event::MediaNodeStatusChanged {
-            id: change.node.id.clone(),
-            environment_id: change.node.environment_id.clone(),
-            ip: change.node.ip.clone(),
-            uri: change.node.uri.clone(),
+            node: NodeRef {
+                id: change.node.id.clone(),
+                environment_id: change.node.environment_id.clone(),
+                ip: change.node.ip.clone(),
+                uri: change.node.uri.clone(),
+            },
             cluster_id: self.settings.cluster_id.clone(),
             old_status: change.old_status.map(|s| s.as_str()),
             new_status: change.new_status.as_str(),

@@ -4,7 +4,10 @@
 
 use serde_json::{Map, Value, json};
 
+use super::autoscaling_report::AutoscalingReport;
+use super::node_ref::NodeRef;
 use super::reason::EndReason;
+use super::recording_info::RecordingInfo;
 use crate::openvidu_enums::WireEnum;
 
 /// The session an event belongs to.
@@ -82,16 +85,65 @@ pub enum Event {
         kind: Option<String>,
         data: Option<String>,
     },
+    /// A recording started, stopped, became ready or failed (fed by recording).
+    RecordingStatusChanged {
+        session: SessionRef,
+        recording: RecordingInfo,
+    },
+    /// An event of a filter on a stream (fed once filters exist).
+    FilterEventDispatched {
+        session: SessionRef,
+        connection_id: String,
+        stream_id: String,
+        filter_type: String,
+        event_type: String,
+        data: String,
+    },
     MediaNodeStatusChanged {
-        id: String,
-        environment_id: Option<String>,
-        ip: Option<String>,
-        uri: Option<String>,
+        node: NodeRef,
         cluster_id: String,
         old_status: Option<&'static str>,
         new_status: &'static str,
     },
+    /// A node stayed unreachable past the reconnection timeout: what it hosted is lost.
+    NodeCrashed {
+        node: NodeRef,
+        cluster_id: String,
+        session_ids: Vec<String>,
+        recording_ids: Vec<String>,
+        broadcasts: Vec<String>,
+        /// When the link dropped (ms).
+        time_of_disconnection: u64,
+    },
+    /// A node that had dropped came back within the reconnection timeout.
+    NodeRecovered {
+        node: NodeRef,
+        cluster_id: String,
+    },
+    /// One autoscaling decision; followed by the status changes it causes.
+    Autoscaling {
+        cluster_id: String,
+        report: AutoscalingReport,
+    },
 }
+
+/// Every event name, in reference §6.1 order (the default `OPENVIDU_WEBHOOK_EVENTS`
+/// without the broadcast events, which need the broadcast issue).
+pub const EVENT_NAMES: [&str; 13] = [
+    "sessionCreated",
+    "sessionDestroyed",
+    "participantJoined",
+    "participantLeft",
+    "webrtcConnectionCreated",
+    "webrtcConnectionDestroyed",
+    "recordingStatusChanged",
+    "filterEventDispatched",
+    "signalSent",
+    "mediaNodeStatusChanged",
+    "autoscaling",
+    "nodeCrashed",
+    "nodeRecovered",
+];
 
 /// An event and when it happened (ms).
 #[derive(Debug, Clone, PartialEq)]
@@ -117,7 +169,15 @@ impl Event {
                 format!("{}/{}/{}", session.session_id, stream.connection_id, stream.stream_id)
             }
             Event::SignalSent { session, .. } => session.session_id.clone(),
-            Event::MediaNodeStatusChanged { id, new_status, .. } => format!("{id} {new_status}"),
+            Event::RecordingStatusChanged { session, recording } => {
+                format!("{}/{} {}", session.session_id, recording.id, recording.status)
+            }
+            Event::FilterEventDispatched { session, connection_id, stream_id, .. } => {
+                format!("{}/{connection_id}/{stream_id}", session.session_id)
+            }
+            Event::MediaNodeStatusChanged { node, new_status, .. } => format!("{} {new_status}", node.id),
+            Event::NodeCrashed { node, .. } | Event::NodeRecovered { node, .. } => node.id.clone(),
+            Event::Autoscaling { cluster_id, .. } => cluster_id.clone(),
         }
     }
 
@@ -131,7 +191,31 @@ impl Event {
             Event::WebrtcConnectionCreated { .. } => "webrtcConnectionCreated",
             Event::WebrtcConnectionDestroyed { .. } => "webrtcConnectionDestroyed",
             Event::SignalSent { .. } => "signalSent",
+            Event::RecordingStatusChanged { .. } => "recordingStatusChanged",
+            Event::FilterEventDispatched { .. } => "filterEventDispatched",
             Event::MediaNodeStatusChanged { .. } => "mediaNodeStatusChanged",
+            Event::NodeCrashed { .. } => "nodeCrashed",
+            Event::NodeRecovered { .. } => "nodeRecovered",
+            Event::Autoscaling { .. } => "autoscaling",
+        }
+    }
+
+    /// The session the event belongs to, if any: webhooks keep each session's events in order.
+    pub fn session_id(&self) -> Option<&str> {
+        match self {
+            Event::SessionCreated { session }
+            | Event::SessionDestroyed { session, .. }
+            | Event::ParticipantJoined { session, .. }
+            | Event::ParticipantLeft { session, .. }
+            | Event::WebrtcConnectionCreated { session, .. }
+            | Event::WebrtcConnectionDestroyed { session, .. }
+            | Event::SignalSent { session, .. }
+            | Event::RecordingStatusChanged { session, .. }
+            | Event::FilterEventDispatched { session, .. } => Some(&session.session_id),
+            Event::MediaNodeStatusChanged { .. }
+            | Event::NodeCrashed { .. }
+            | Event::NodeRecovered { .. }
+            | Event::Autoscaling { .. } => None,
         }
     }
 }
@@ -172,17 +256,54 @@ impl EventRecord {
                 fields.insert("type".into(), json!(kind));
                 fields.insert("data".into(), json!(data));
             }
-            Event::MediaNodeStatusChanged { id, environment_id, ip, uri, cluster_id, old_status, new_status } => {
-                fields.insert("id".into(), json!(id));
-                fields.insert("environmentId".into(), json!(environment_id));
-                fields.insert("ip".into(), json!(ip));
-                fields.insert("uri".into(), json!(uri));
+            Event::RecordingStatusChanged { session, recording } => {
+                add_session(&mut fields, session);
+                recording.add_to(&mut fields);
+            }
+            Event::FilterEventDispatched { session, connection_id, stream_id, filter_type, event_type, data } => {
+                add_session(&mut fields, session);
+                fields.insert("participantId".into(), json!(connection_id));
+                fields.insert("connectionId".into(), json!(connection_id));
+                fields.insert("streamId".into(), json!(stream_id));
+                fields.insert("filterType".into(), json!(filter_type));
+                fields.insert("eventType".into(), json!(event_type));
+                fields.insert("data".into(), json!(data));
+            }
+            Event::MediaNodeStatusChanged { node, cluster_id, old_status, new_status } => {
+                node.add_to(&mut fields);
                 fields.insert("clusterId".into(), json!(cluster_id));
                 fields.insert("oldStatus".into(), json!(old_status));
                 fields.insert("newStatus".into(), json!(new_status));
             }
+            Event::NodeCrashed { node, cluster_id, session_ids, recording_ids, broadcasts, time_of_disconnection } => {
+                node.add_to(&mut fields);
+                fields.insert("nodeRole".into(), json!("medianode"));
+                fields.insert("sessionIds".into(), json!(session_ids));
+                fields.insert("recordingIds".into(), json!(recording_ids));
+                fields.insert("broadcasts".into(), json!(broadcasts));
+                fields.insert("clusterId".into(), json!(cluster_id));
+                fields.insert("timeOfDisconnection".into(), json!(time_of_disconnection));
+            }
+            Event::NodeRecovered { node, cluster_id } => {
+                node.add_to(&mut fields);
+                fields.insert("nodeRole".into(), json!("medianode"));
+                fields.insert("clusterId".into(), json!(cluster_id));
+            }
+            Event::Autoscaling { cluster_id, report } => {
+                fields.insert("clusterId".into(), json!(cluster_id));
+                fields.insert("reason".into(), json!(report.reason));
+                fields.insert("mediaNodes".into(), report.media_nodes());
+                fields.insert("system".into(), report.system());
+            }
         }
         fields
+    }
+
+    /// A webhook body: the fields plus `"event": "<name>"`.
+    pub fn webhook_body(&self) -> Map<String, Value> {
+        let mut body = self.fields();
+        body.insert("event".into(), json!(self.event.name()));
+        body
     }
 
     /// One CDR line: `{"<event>": {fields}}`.
@@ -287,5 +408,94 @@ mod tests {
         assert_eq!(fields["from"], Value::Null);
         assert_eq!(fields["to"], json!(["con_A"]));
         assert_eq!(record.event.name(), "signalSent");
+    }
+
+    fn node() -> NodeRef {
+        NodeRef {
+            id: "media_n1".into(),
+            environment_id: Some("local_1".into()),
+            ip: Some("127.0.0.1".into()),
+            uri: Some("ws://127.0.0.1:8888/kurento".into()),
+        }
+    }
+
+    fn keys(record: &EventRecord) -> Vec<String> {
+        record.webhook_body().keys().cloned().collect()
+    }
+
+    #[test]
+    fn node_crashed_lists_what_the_node_hosted_and_recovered_only_the_node() {
+        let crashed = Event::NodeCrashed {
+            node: node(),
+            cluster_id: "c1".into(),
+            session_ids: vec!["s1".into()],
+            recording_ids: vec![],
+            broadcasts: vec![],
+            time_of_disconnection: 40,
+        }
+        .at(50);
+        assert_eq!(
+            keys(&crashed),
+            [
+                "timestamp",
+                "id",
+                "environmentId",
+                "ip",
+                "uri",
+                "nodeRole",
+                "sessionIds",
+                "recordingIds",
+                "broadcasts",
+                "clusterId",
+                "timeOfDisconnection",
+                "event"
+            ]
+        );
+        assert_eq!(crashed.fields()["sessionIds"], json!(["s1"]));
+        assert_eq!(crashed.event.session_id(), None);
+        let recovered = Event::NodeRecovered { node: node(), cluster_id: "c1".into() }.at(60);
+        assert_eq!(
+            keys(&recovered),
+            ["timestamp", "id", "environmentId", "ip", "uri", "nodeRole", "clusterId", "event"]
+        );
+        assert_eq!(recovered.webhook_body()["event"], "nodeRecovered");
+    }
+
+    #[test]
+    fn autoscaling_totals_count_every_listed_node() {
+        use crate::events::{AutoscalingLimits, AutoscalingReport, ClusterFigures, NodeSummary};
+        let summary =
+            NodeSummary { id: "media_a".into(), environment_id: None, ip: None, load: 5.0, status: "launching" };
+        let report = AutoscalingReport {
+            reason: "below".into(),
+            new_nodes: 0,
+            revived: vec![],
+            relaunched: vec![],
+            drained: vec![],
+            canceled: vec![summary],
+            limits: AutoscalingLimits { max_nodes: 3, min_nodes: 1, max_avg_load: 70.0, min_avg_load: 30.0 },
+            figures: ClusterFigures {
+                num_nodes: 2,
+                total_load: 10.0,
+                avg_load: 5.0,
+                running_nodes: 1,
+                launching_nodes: 1,
+                waiting_idle_to_terminate_nodes: 0,
+                canceled_nodes: 0,
+            },
+        };
+        let fields = Event::Autoscaling { cluster_id: "c1".into(), report }.at(1).fields();
+        assert_eq!(fields["mediaNodes"]["terminate"]["total"], 1);
+        assert_eq!(fields["mediaNodes"]["terminate"]["launchingNodes"][0]["id"], "media_a");
+        assert_eq!(fields["mediaNodes"]["launch"]["total"], 0);
+        assert_eq!(fields["system"]["config"]["minAvgLoad"], 30.0);
+        assert_eq!(fields["system"]["status"]["numNodes"], 2);
+    }
+
+    #[test]
+    fn every_event_name_is_accepted_by_the_webhook_filter() {
+        for name in EVENT_NAMES {
+            assert!(crate::config::WEBHOOK_EVENTS.contains(&name), "{name}");
+        }
     }
 }

@@ -3,11 +3,17 @@
 //! go onto one [`EventBus`]; the CDR writer drains it into the CDR file, and
 //! webhooks, metrics and the dashboard subscribe to the same bus.
 
+pub mod autoscaling_report;
 pub mod bus;
 pub mod cdr;
 pub mod event;
+pub mod node_ref;
 pub mod reason;
+pub mod recording_info;
 
+pub use autoscaling_report::{AutoscalingLimits, AutoscalingReport, ClusterFigures, NodeSummary};
 pub use bus::{EventBus, Subscription};
-pub use event::{Ended, Event, EventRecord, ParticipantInfo, SessionRef, StreamInfo};
+pub use event::{EVENT_NAMES, Ended, Event, EventRecord, ParticipantInfo, SessionRef, StreamInfo};
+pub use node_ref::NodeRef;
 pub use reason::EndReason;
+pub use recording_info::{ComposedVideo, RecordingInfo};
