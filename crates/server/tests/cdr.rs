@@ -100,3 +100,47 @@ async fn participants_and_signals_reach_the_cdr_with_their_reasons() {
     assert_eq!(field("sessionDestroyed", "reason"), "lastParticipantLeft");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_listed_cdr_file_downloads_with_auth_on_both_path_families_and_nothing_else_does() {
+    let root = tempfile::tempdir().unwrap();
+    let path = root.path().display().to_string();
+    let server = start(&[
+        ("OPENVIDU_CDR", "true"),
+        ("OPENVIDU_CDR_PATH", &path),
+        ("PLENUM_EMBEDDED_MEDIA_NODE", "false"),
+        ("SUPPORT_DEPRECATED_API", "true"),
+    ])
+    .await;
+    std::fs::write(root.path().parent().unwrap().join("outside.log"), "secret").unwrap();
+    server.session("billing").await;
+    wait_for(root.path(), "sessionCreated").await;
+    let listed = server.get("/openvidu/cdr").await.json();
+    let name = listed[0].as_str().unwrap().to_string();
+    let on_disk = std::fs::read_to_string(root.path().join(&name)).unwrap();
+    for family in ["/openvidu/cdr", "/cdr"] {
+        let url = format!("{family}/{name}");
+        let anonymous = server.raw("GET", &url, None, None).await;
+        assert_eq!(anonymous.status, 401, "{url}");
+        let downloaded = server.get(&url).await;
+        assert_eq!(downloaded.status, 200, "{url}: {}", downloaded.text);
+        assert_eq!(downloaded.text, on_disk);
+        assert!(downloaded.text.contains(r#"{"sessionCreated":{"#), "{}", downloaded.text);
+        assert_eq!(downloaded.headers["content-type"], "text/plain; charset=utf-8");
+        let disposition = downloaded.headers["content-disposition"].to_str().unwrap();
+        assert_eq!(disposition, format!("attachment; filename=\"{name}\""));
+    }
+    let refused = [
+        ("/openvidu/cdr/CDR.2000-01-01_1.log", 404),
+        ("/openvidu/cdr/..", 404),
+        // The front door refuses encoded separators before any handler runs.
+        ("/openvidu/cdr/..%2Foutside.log", 400),
+        ("/cdr/..%2Foutside.log", 400),
+    ];
+    for (url, status) in refused {
+        let reply = server.get(url).await;
+        assert_eq!(reply.status, status, "{url}: {}", reply.text);
+        assert!(!reply.text.contains("secret"), "{url}");
+    }
+    server.stop().await;
+}

@@ -58,12 +58,14 @@ pub fn router(state: AppState, mounted: Router<AppState>) -> Router {
     let mut app = current_family()
         .merge(pro_family())
         .route("/openvidu/cdr", get(cdr::list).fallback(forbidden))
+        .route("/openvidu/cdr/{file}", get(cdr::download).fallback(forbidden))
         .route("/openvidu/accept-certificate", get(certificate::accept))
         .merge(mounted);
     if state.config().support_deprecated_api {
         app = app
             .merge(legacy_family())
             .route("/cdr", get(cdr::list).fallback(method_not_allowed))
+            .route("/cdr/{file}", get(cdr::download).fallback(method_not_allowed))
             .route("/accept-certificate", get(certificate::accept));
     }
     app.fallback(not_found)

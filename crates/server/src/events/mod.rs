@@ -6,6 +6,7 @@
 pub mod autoscaling_report;
 pub mod bus;
 pub mod cdr;
+pub mod cdr_files;
 pub mod event;
 pub mod node_ref;
 pub mod reason;
