@@ -1,6 +1,8 @@
 //! The Pro cluster: media nodes, their statuses, load and session placement.
 //! Pure cores here; the HTTP handlers and node connections are adapters.
 
+pub mod autoscaling;
+mod autoscaling_reason;
 pub mod deletion;
 pub mod discovery;
 pub mod launcher;
