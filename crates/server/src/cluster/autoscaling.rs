@@ -14,6 +14,7 @@ use std::time::Duration;
 use super::autoscaling_reason;
 use super::node::MediaNode;
 use super::status::NodeStatus;
+use crate::config::{Config, keys};
 use crate::events::{AutoscalingLimits, AutoscalingReport, ClusterFigures, NodeSummary};
 use crate::openvidu_enums::WireEnum;
 
@@ -28,6 +29,18 @@ pub struct AutoscalingConfig {
     pub min_load: f64,
     /// `OPENVIDU_PRO_CLUSTER_AUTOSCALING_INTERVAL`.
     pub interval: Duration,
+}
+
+/// The limits when `OPENVIDU_PRO_CLUSTER_AUTOSCALING=true`, else `None`.
+pub fn config_from(config: &Config) -> Option<AutoscalingConfig> {
+    let settings = &config.settings;
+    settings.get(keys::OPENVIDU_PRO_CLUSTER_AUTOSCALING).then(|| AutoscalingConfig {
+        max_nodes: settings.get(keys::OPENVIDU_PRO_CLUSTER_AUTOSCALING_MAX_NODES).max(0) as usize,
+        min_nodes: settings.get(keys::OPENVIDU_PRO_CLUSTER_AUTOSCALING_MIN_NODES).max(0) as usize,
+        max_load: settings.get(keys::OPENVIDU_PRO_CLUSTER_AUTOSCALING_MAX_LOAD) as f64,
+        min_load: settings.get(keys::OPENVIDU_PRO_CLUSTER_AUTOSCALING_MIN_LOAD) as f64,
+        interval: Duration::from_secs(settings.get(keys::OPENVIDU_PRO_CLUSTER_AUTOSCALING_INTERVAL).max(1) as u64),
+    })
 }
 
 impl AutoscalingConfig {
