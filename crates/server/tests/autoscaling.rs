@@ -8,9 +8,12 @@ mod common;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
+use std::collections::HashMap;
+
 use common::media_node::binary;
-use common::{TestServer, start};
-use serde_json::Value;
+use common::{SECRET, TestServer, install_crypto};
+use plenum::config::Config;
+use serde_json::{Value, json};
 
 const BASE: &str = "/openvidu/api/media-nodes";
 
@@ -50,6 +53,48 @@ fn loaded_node_binary(dir: &Path, load_file: &Path) -> PathBuf {
     use std::os::unix::fs::PermissionsExt;
     std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
     script
+}
+
+/// A master in auto mode with the `local` launcher and autoscaling on (MAX 3, MIN 1, limits
+/// [30 %, 70 %], rounds and CPU samples every second), its nodes reporting the load in
+/// `<dir>/cpu-load`, its CDR in `<dir>/cdr` and its config file (for restarts) in `<dir>/plenum.env`.
+async fn autoscaling_master(dir: &Path, extra: &[(&str, &str)]) -> TestServer {
+    install_crypto();
+    let bin = loaded_node_binary(dir, &dir.join("cpu-load"));
+    let file = dir.join("plenum.env");
+    std::fs::write(&file, "# autoscaling test\n").unwrap();
+    let path = |name: &str| dir.join(name).display().to_string();
+    let mut vars: HashMap<String, String> = [
+        ("SERVER_PORT", "0".to_string()),
+        ("OPENVIDU_SECRET", SECRET.to_string()),
+        ("OPENVIDU_CDR", "true".to_string()),
+        ("OPENVIDU_CDR_PATH", path("cdr")),
+        ("OPENVIDU_RECORDING_PATH", path("recordings")),
+        ("OPENVIDU_PRO_CLUSTER", "true".to_string()),
+        ("OPENVIDU_PRO_CLUSTER_MODE", "auto".to_string()),
+        ("OPENVIDU_PRO_CLUSTER_ENVIRONMENT", "local".to_string()),
+        ("OPENVIDU_PRO_CLUSTER_PATH", path("")),
+        ("OPENVIDU_PRO_CLUSTER_AUTODISCOVERY", "false".to_string()),
+        // Replaced by MIN_NODES while autoscaling is on.
+        ("OPENVIDU_PRO_CLUSTER_MEDIA_NODES", "2".to_string()),
+        ("OPENVIDU_PRO_CLUSTER_AUTOSCALING", "true".to_string()),
+        ("OPENVIDU_PRO_CLUSTER_AUTOSCALING_INTERVAL", "1".to_string()),
+        ("OPENVIDU_PRO_CLUSTER_AUTOSCALING_MAX_NODES", "3".to_string()),
+        ("OPENVIDU_PRO_CLUSTER_AUTOSCALING_MIN_NODES", "1".to_string()),
+        ("OPENVIDU_PRO_CLUSTER_AUTOSCALING_MAX_LOAD", "70".to_string()),
+        ("OPENVIDU_PRO_CLUSTER_AUTOSCALING_MIN_LOAD", "30".to_string()),
+        ("OPENVIDU_PRO_STATS_MONITORING_INTERVAL", "1".to_string()),
+        ("PLENUM_MEDIA_NODE_BIN", bin.display().to_string()),
+        ("PLENUM_EMBEDDED_MEDIA_NODE", "false".to_string()),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_string(), v))
+    .collect();
+    vars.extend(extra.iter().map(|(k, v)| (k.to_string(), v.to_string())));
+    let outcome = Config::load(Some(&file), &move |key| vars.get(key).cloned()).expect("valid test configuration");
+    let server = plenum::server::start(outcome.config).await.expect("server starts");
+    let base = format!("http://127.0.0.1:{}", server.local_addr.port());
+    TestServer { server: Some(server), base, client: reqwest::Client::new(), storage: None }
 }
 
 async fn nodes(server: &TestServer) -> Vec<Value> {
@@ -152,29 +197,9 @@ async fn the_cluster_grows_under_load_up_to_the_maximum_and_shrinks_back_to_the_
     let dir = tempfile::tempdir().unwrap();
     let load_file = dir.path().join("cpu-load");
     std::fs::write(&load_file, "90").unwrap();
-    let bin = loaded_node_binary(dir.path(), &load_file);
     let reaper = NodeReaper(dir.path().to_path_buf());
-    let server = start(&[
-        ("OPENVIDU_PRO_CLUSTER", "true"),
-        ("OPENVIDU_PRO_CLUSTER_MODE", "auto"),
-        ("OPENVIDU_PRO_CLUSTER_ENVIRONMENT", "local"),
-        ("OPENVIDU_PRO_CLUSTER_PATH", dir.path().to_str().unwrap()),
-        ("OPENVIDU_PRO_CLUSTER_AUTODISCOVERY", "false"),
-        // Replaced by MIN_NODES while autoscaling is on.
-        ("OPENVIDU_PRO_CLUSTER_MEDIA_NODES", "2"),
-        ("OPENVIDU_PRO_CLUSTER_AUTOSCALING", "true"),
-        ("OPENVIDU_PRO_CLUSTER_AUTOSCALING_INTERVAL", "1"),
-        ("OPENVIDU_PRO_CLUSTER_AUTOSCALING_MAX_NODES", "3"),
-        ("OPENVIDU_PRO_CLUSTER_AUTOSCALING_MIN_NODES", "1"),
-        ("OPENVIDU_PRO_CLUSTER_AUTOSCALING_MAX_LOAD", "70"),
-        ("OPENVIDU_PRO_CLUSTER_AUTOSCALING_MIN_LOAD", "30"),
-        ("OPENVIDU_PRO_STATS_MONITORING_INTERVAL", "1"),
-        ("OPENVIDU_CDR", "true"),
-        ("PLENUM_MEDIA_NODE_BIN", bin.to_str().unwrap()),
-        ("PLENUM_EMBEDDED_MEDIA_NODE", "false"),
-    ])
-    .await;
-    let cdr_dir = server.storage.as_ref().unwrap().path().join("cdr");
+    let server = autoscaling_master(dir.path(), &[]).await;
+    let cdr_dir = dir.path().join("cdr");
 
     // 90% on every node: one more at a time, never beyond MAX_NODES.
     let never_above_three = |list: &[Value]| assert!(list.len() <= 3, "more nodes than MAX_NODES: {list:?}");
@@ -240,5 +265,52 @@ async fn the_cluster_grows_under_load_up_to_the_maximum_and_shrinks_back_to_the_
     while alive(&last_pid) {
         assert!(Instant::now() < deadline, "process {last_pid} still alive");
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_restart_keeps_the_nodes_and_applies_the_new_limits() {
+    let dir = tempfile::tempdir().unwrap();
+    let load_file = dir.path().join("cpu-load");
+    std::fs::write(&load_file, "90").unwrap();
+    let reaper = NodeReaper(dir.path().to_path_buf());
+    let server = autoscaling_master(dir.path(), &[("OPENVIDU_PRO_CLUSTER_AUTOSCALING_MAX_NODES", "2")]).await;
+    let at_most_two = |l: &[Value]| assert!(l.len() <= 2, "more nodes than MAX_NODES: {l:?}");
+    wait_for_nodes(&server, "two running nodes", |l| with_status(l, "running").len() == 2, at_most_two).await;
+
+    // MIN_LOAD 0 from now on: nothing is ever underloaded.
+    let reply = server
+        .post("/openvidu/api/restart", &json!({"OPENVIDU_PRO_CLUSTER_AUTOSCALING_MIN_LOAD": 0}).to_string())
+        .await;
+    assert_eq!(reply.status, 200, "{}", reply.text);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while server.get("/openvidu/api/status").await.json()["restartCounter"] != 1 {
+        assert!(Instant::now() < deadline, "the restart did not happen");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    // The new generation reconnects the two nodes (and launches none: they count as started).
+    wait_for_nodes(&server, "the kept nodes running", |l| with_status(l, "running").len() == 2, at_most_two).await;
+    // At 5 % the old limits (MIN_LOAD 30) would stop a node within about three seconds (the
+    // node rereads its file, the master samples it, a round runs: one second each). With the
+    // new ones both nodes stay.
+    std::fs::write(&load_file, "5").unwrap();
+    let observed_until = Instant::now() + Duration::from_secs(5);
+    let mut list = nodes(&server).await;
+    while Instant::now() < observed_until {
+        assert_eq!(with_status(&list, "running").len(), 2, "a node was stopped or lost after the restart: {list:?}");
+        at_most_two(&list);
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        list = nodes(&server).await;
+    }
+    assert!(list.iter().all(|n| n["load"] == 5.0), "the nodes were sampled at 5 %: {list:?}");
+    let pids: Vec<String> = list.iter().map(|n| n["environmentId"].as_str().unwrap().to_string()).collect();
+    server.stop().await;
+    drop(reaper);
+    let deadline = Instant::now() + Duration::from_secs(10);
+    for pid in &pids {
+        while alive(pid) {
+            assert!(Instant::now() < deadline, "process {pid} still alive");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 }
