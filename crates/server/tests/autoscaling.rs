@@ -36,9 +36,9 @@ impl Drop for NodeReaper {
 
 fn alive(pid: &str) -> bool {
     let Ok(pid) = pid.parse::<i32>() else { return false };
-    procfs::process::Process::new(pid)
-        .and_then(|p| p.stat())
-        .is_ok_and(|stat| stat.state != 'Z' && stat.comm.starts_with("plenum-media"))
+    procfs::process::Process::new(pid).and_then(|p| p.stat()).is_ok_and(|stat| {
+        stat.state != 'Z' && (stat.comm.starts_with("plenum-media") || stat.comm.starts_with("loaded-media"))
+    })
 }
 
 /// A `plenum-media-node` that reports the CPU load written in `load_file`.
