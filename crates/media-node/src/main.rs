@@ -19,6 +19,10 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 ///
 /// On start it prints one line, `plenum-media-node listening on ws://ADDR/kurento`,
 /// to standard output. Logs go to standard error (filter with RUST_LOG).
+///
+/// Test only: PLENUM_TEST_CPU_LOAD_FILE=<path> makes getUsedCpu report the number
+/// in that file (re-read every second) instead of measuring the machine's CPU.
+/// Cluster tests use it to load nodes on demand; never set it in production.
 #[derive(Debug, Parser)]
 #[command(version)]
 struct Args {

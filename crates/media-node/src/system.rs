@@ -5,6 +5,11 @@
 //! memory is the node process's resident set (`VmRSS`), in KiB as Kurento
 //! reports `getUsedMemory`. A sampler task refreshes the snapshot every second
 //! so requests never touch the file system.
+//!
+//! **Test only:** with [`TEST_CPU_LOAD_FILE`] set, the CPU figure is the number
+//! in that file (re-read every second) instead of a measurement, so cluster
+//! tests can make a node look loaded or idle at once (autoscaling). A missing or
+//! unreadable file falls back to measuring.
 
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -39,6 +44,18 @@ pub fn cpu_percent(before: (u64, u64), after: (u64, u64)) -> f64 {
     after.0.saturating_sub(before.0) as f64 * 100.0 / total as f64
 }
 
+/// The environment variable naming the test-only CPU load file.
+pub const TEST_CPU_LOAD_FILE: &str = "PLENUM_TEST_CPU_LOAD_FILE";
+
+/// The CPU percent a test load file says: one number, clamped to 0–100.
+pub fn forced_cpu(text: &str) -> Option<f64> {
+    text.trim().parse::<f64>().ok().filter(|x| x.is_finite()).map(|x| x.clamp(0.0, 100.0))
+}
+
+fn read_forced_cpu(path: Option<&std::path::Path>) -> Option<f64> {
+    forced_cpu(&std::fs::read_to_string(path?).ok()?)
+}
+
 /// The latest snapshot, shared with the control plane.
 #[derive(Clone)]
 pub struct SystemMonitor {
@@ -49,9 +66,13 @@ impl SystemMonitor {
     /// Takes a first snapshot and starts refreshing it every second.
     pub fn start() -> Self {
         let cpu_count = std::thread::available_parallelism().map(|n| n.get() as i64).unwrap_or(1);
+        let forced = std::env::var_os(TEST_CPU_LOAD_FILE).map(std::path::PathBuf::from);
+        if let Some(path) = &forced {
+            tracing::warn!(file = %path.display(), "{TEST_CPU_LOAD_FILE} is set: getUsedCpu reports that file (test only)");
+        }
         let monitor = Self {
             latest: Arc::new(Mutex::new(SystemSnapshot {
-                used_cpu_percent: 0.0,
+                used_cpu_percent: read_forced_cpu(forced.as_deref()).unwrap_or(0.0),
                 used_memory_kib: read_rss().unwrap_or(0),
                 cpu_count,
             })),
@@ -64,7 +85,9 @@ impl SystemMonitor {
                 ticker.tick().await;
                 let current = read_cpu();
                 let mut latest = shared.lock().unwrap_or_else(|p| p.into_inner());
-                if let (Some(before), Some(after)) = (previous, current) {
+                if let Some(cpu) = read_forced_cpu(forced.as_deref()) {
+                    latest.used_cpu_percent = cpu;
+                } else if let (Some(before), Some(after)) = (previous, current) {
                     latest.used_cpu_percent = cpu_percent(before, after);
                 }
                 latest.used_memory_kib = read_rss().unwrap_or(latest.used_memory_kib);
@@ -119,6 +142,19 @@ mod tests {
         assert_eq!(rss_kib(&status), Some(20480));
         assert_eq!(cpu_percent((150, 1000), (250, 1200)), 50.0);
         assert_eq!(cpu_percent((1, 1), (1, 1)), 0.0);
+    }
+
+    #[test]
+    fn a_test_load_file_holds_one_clamped_number() {
+        assert_eq!(forced_cpu("90\n"), Some(90.0));
+        assert_eq!(forced_cpu(" 12.5 "), Some(12.5));
+        assert_eq!(forced_cpu("150"), Some(100.0));
+        assert_eq!(forced_cpu("-3"), Some(0.0));
+        assert_eq!(forced_cpu(""), None);
+        assert_eq!(forced_cpu("NaN"), None);
+        assert_eq!(forced_cpu("high"), None);
+        assert_eq!(read_forced_cpu(None), None);
+        assert_eq!(read_forced_cpu(Some(std::path::Path::new("/nonexistent/load"))), None);
     }
 
     #[test]

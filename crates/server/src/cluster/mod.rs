@@ -1,6 +1,9 @@
 //! The Pro cluster: media nodes, their statuses, load and session placement.
 //! Pure cores here; the HTTP handlers and node connections are adapters.
 
+pub mod autoscaler;
+pub mod autoscaling;
+mod autoscaling_reason;
 pub mod deletion;
 pub mod discovery;
 pub mod launcher;
@@ -18,6 +21,7 @@ use crate::openvidu_enums::WireEnum;
 /// The cluster's settings from the configuration.
 pub fn settings_from(config: &Config) -> service::ClusterSettings {
     let settings = &config.settings;
+    let autoscaling = autoscaling::config_from(config);
     service::ClusterSettings {
         enabled: settings.get(keys::OPENVIDU_PRO_CLUSTER),
         cluster_id: config.cluster_id.clone(),
@@ -27,7 +31,11 @@ pub fn settings_from(config: &Config) -> service::ClusterSettings {
         local: settings.get(keys::OPENVIDU_PRO_CLUSTER_ENVIRONMENT) == "local",
         cluster_path: PathBuf::from(settings.get(keys::OPENVIDU_PRO_CLUSTER_PATH)),
         kms_uris: settings.get(keys::KMS_URIS).to_vec(),
-        startup_nodes: settings.get(keys::OPENVIDU_PRO_CLUSTER_MEDIA_NODES).max(0) as usize,
+        // With autoscaling on, MIN_NODES replaces MEDIA_NODES (OpenVidu 2.15+).
+        startup_nodes: match &autoscaling {
+            Some(autoscaling) => autoscaling.min_nodes,
+            None => settings.get(keys::OPENVIDU_PRO_CLUSTER_MEDIA_NODES).max(0) as usize,
+        },
         autodiscovery: settings.get(keys::OPENVIDU_PRO_CLUSTER_AUTODISCOVERY),
         embedded: settings.get(keys::PLENUM_EMBEDDED_MEDIA_NODE),
         monitoring_interval: std::time::Duration::from_secs(
@@ -39,5 +47,6 @@ pub fn settings_from(config: &Config) -> service::ClusterSettings {
             .first()
             .and_then(|ip| ip.parse().ok())
             .unwrap_or(std::net::IpAddr::from([127, 0, 0, 1])),
+        autoscaling,
     }
 }

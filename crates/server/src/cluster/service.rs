@@ -52,6 +52,8 @@ pub struct ClusterSettings {
     pub monitoring_interval: Duration,
     /// Where the embedded node announces media (`MEDIA_NODES_PUBLIC_IPS`' first entry, else loopback).
     pub embedded_rtc_address: std::net::IpAddr,
+    /// `OPENVIDU_PRO_CLUSTER_AUTOSCALING=true`: its limits (see `autoscaler.rs`).
+    pub autoscaling: Option<super::autoscaling::AutoscalingConfig>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -134,15 +136,16 @@ impl ClusterService {
     pub fn start_background(self: &Arc<Self>, carried: Vec<Carried>) -> tokio::task::JoinHandle<()> {
         let cluster = self.clone();
         tokio::spawn(async move {
+            let carried_nodes = carried.len();
             for node in carried {
                 let cluster = cluster.clone();
                 tokio::spawn(
                     async move { cluster.add_until_reached(node.uri, node.environment_id, Some(node.id)).await },
                 );
             }
-            cluster.bring_up().await;
+            cluster.bring_up(carried_nodes).await;
             cluster.brought_up.send_replace(true);
-            cluster.monitor_load().await
+            tokio::join!(cluster.monitor_load(), cluster.autoscale());
         })
     }
 
@@ -197,7 +200,8 @@ impl ClusterService {
             .collect()
     }
 
-    async fn bring_up(self: &Arc<Self>) {
+    /// `carried` nodes (being reconnected) count towards the startup nodes.
+    async fn bring_up(self: &Arc<Self>, carried: usize) {
         if self.settings.autodiscovery {
             match self.discover().await {
                 Ok(found) if !found.is_empty() => tracing::info!(nodes = found.len(), "media nodes discovered"),
@@ -216,7 +220,7 @@ impl ClusterService {
             tokio::spawn(async move { cluster.add_until_reached(uri, None, None).await });
         }
         if self.settings.auto_mode {
-            let missing = self.settings.startup_nodes.saturating_sub(self.registry().len());
+            let missing = self.settings.startup_nodes.saturating_sub(self.registry().len().max(carried));
             for _ in 0..missing {
                 if let Err(error) = self.launch(true).await {
                     tracing::error!(%error, "launching a startup media node failed");
@@ -263,6 +267,16 @@ impl ClusterService {
 
     pub fn enabled(&self) -> bool {
         self.settings.enabled
+    }
+
+    /// Whether [`ClusterService::launch`] can start nodes (auto mode with a launcher).
+    pub fn can_launch(&self) -> bool {
+        self.launcher.is_some() && self.settings.auto_mode
+    }
+
+    /// The generation's event bus (the autoscaler publishes its decisions on it).
+    pub(super) fn bus(&self) -> &EventBus {
+        &self.events
     }
 
     pub fn registry(&self) -> MutexGuard<'_, Registry> {
