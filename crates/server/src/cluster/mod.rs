@@ -1,9 +1,11 @@
 //! The Pro cluster: media nodes, their statuses, load and session placement.
 //! Pure cores here; the HTTP handlers and node connections are adapters.
 
+pub mod crash;
 pub mod deletion;
 pub mod discovery;
 pub mod launcher;
+pub mod link_watch;
 pub mod node;
 pub mod placement;
 pub mod registry;
@@ -39,5 +41,6 @@ pub fn settings_from(config: &Config) -> service::ClusterSettings {
             .first()
             .and_then(|ip| ip.parse().ok())
             .unwrap_or(std::net::IpAddr::from([127, 0, 0, 1])),
+        reconnection_timeout_s: settings.get(keys::OPENVIDU_PRO_CLUSTER_RECONNECTION_TIMEOUT),
     }
 }
