@@ -3,7 +3,8 @@
 //!
 //! Pure parts: [`jsonrpc`] framing, [`method`] calls and their parameter
 //! checks, [`error`] codes, [`object_id`] formats and [`event`] envelopes.
-//! Driving a node: [`client`] (the connection, stringly typed) and [`media`]
+//! Driving a node: [`client`] (the connection, stringly typed, with the
+//! [`keepalive`] that notices a hung node) and [`media`]
 //! (typed handles on its objects, and OpenVidu's endpoint recipe).
 
 pub mod client;
