@@ -15,6 +15,13 @@
 // surfaces as `sessionDisconnected` with that reason (and `streamDestroyed`
 // on the publisher). REST forgets B and the node; session A keeps flowing.
 //
+// Then a third node (a `plenum-media-node` process) hosting session C is killed
+// and started again on the same port within the timeout: the master reconnects,
+// finds its Kurento session gone (the objects died with the process), emits
+// `nodeRecovered` and, as OpenVidu after a reconnection to a new KMS, ends C's
+// streams with `mediaServerReconnect` while C and its participants stay; the
+// publisher publishes again on the restarted node and the subscriber plays it.
+//
 // Every wait polls the pages, REST or the CDR with a deadline. A failure
 // prints every page's log, the REST views and the tails of both processes' logs.
 
@@ -54,7 +61,8 @@ let browser;
 let ov;
 
 const allPages = [];
-const ctx = { embeddedId: undefined, secondId: undefined, a: undefined, b: undefined, killedAt: undefined };
+const ctx = { embeddedId: undefined, secondId: undefined, a: undefined, b: undefined, killedAt: undefined, c: undefined };
+let third; // the node restarted in place
 
 before(async () => {
   assert.equal(OPENVIDU_BROWSER_VERSION, '2.32.2');
@@ -82,6 +90,7 @@ after(async () => {
     problems.push(`closing the browser: ${error.message}`);
   }
   await node?.stop(); // killed by the test already, unless it failed before
+  await third?.stop();
   if (plenum) {
     const how = await plenum.stop();
     if (how !== 0) problems.push(`plenum exited with ${how} on SIGTERM, not 0`);
@@ -95,7 +104,7 @@ async function diagnostics() {
   const parts = [];
   for (const page of allPages) parts.push(await page.diagnostics().catch((e) => `--- page ${page.name}: ${e.message}`));
   if (plenum) {
-    for (const id of [ctx.a?.session.sessionId, ctx.b?.session.sessionId].filter(Boolean)) {
+    for (const id of [ctx.a?.session.sessionId, ctx.b?.session.sessionId, ctx.c?.session.sessionId].filter(Boolean)) {
       const res = await plenum.request('GET', `${SESSIONS}/${id}`).catch((e) => ({ text: e.message }));
       parts.push(`--- GET ${SESSIONS}/${id}: ${res.status} ${res.text}`);
     }
@@ -105,6 +114,7 @@ async function diagnostics() {
     parts.push('--- plenum log, last lines ---', ...plenum.log().trimEnd().split('\n').slice(-100));
   }
   if (node) parts.push(`--- plenum-media-node log (${node.uri || 'not listening'}), last lines ---`, node.tail(60));
+  if (third) parts.push(`--- third plenum-media-node log (${third.uri || 'not listening'}), last lines ---`, third.tail(60));
   return parts.join('\n');
 }
 
@@ -258,4 +268,52 @@ it("session A on the other node is unaffected: still connected, its media keeps 
   const res = await plenum.request('GET', `${SESSIONS}/${ctx.a.session.sessionId}`);
   assert.equal(res.status, 200);
   assert.equal(res.json.connections.numberOfElements, 2);
+});
+
+it('a node killed and restarted on its port within the timeout: nodeRecovered, streams end with mediaServerReconnect, the session stays', async (t) => {
+  assert.ok(ctx.killedAt, 'runs after the crash (session A is alone on the embedded node)');
+  third = await startMediaNode();
+  const added = await plenum.request('POST', MEDIA_NODES, { body: { uri: third.uri } });
+  assert.equal(added.status, 200, added.text);
+  const thirdId = added.json.id;
+  const c = await ov.createSession({ mediaNode: { id: thirdId } });
+  ctx.c = { session: c, pub: await joinedPage(c, 'cat', OpenViduRole.PUBLISHER), sub: await joinedPage(c, 'cid', OpenViduRole.SUBSCRIBER) };
+  ctx.c.streamId = await publishTo(ctx.c.pub, ctx.c.sub);
+  assert.equal(await mediaNodeIdOf(c.sessionId), thirdId);
+
+  const listen = third.uri.replace(/^ws:\/\//, '').replace(/\/kurento$/, '');
+  process.kill(third.pid, 'SIGKILL');
+  const killedAt = Date.now();
+  await third.exited;
+  third = await startMediaNode({ listen });
+  assert.equal(third.uri, added.json.uri, 'the same URI');
+  await pollUntil('CDR: nodeRecovered', async () => cdr(), (all) => all.some(([n, f]) => n === 'nodeRecovered' && f.id === thirdId));
+  const recoveredAfterMs = Date.now() - killedAt;
+
+  for (const [page, source] of [
+    [ctx.c.pub, 'publisher'],
+    [ctx.c.sub, 'session'],
+  ]) {
+    await page.waitForEvent(is('streamDestroyed', { streamId: ctx.c.streamId, reason: 'mediaServerReconnect' }, source), {
+      what: `[${page.name}] streamDestroyed with mediaServerReconnect`,
+    });
+  }
+  const records = cdr();
+  assert.ok(!records.some(([n, f]) => n === 'nodeCrashed' && f.id === thirdId), 'not crashed');
+  const destroyed = records.filter(([n, f]) => n === 'webrtcConnectionDestroyed' && f.sessionId === c.sessionId);
+  assert.equal(destroyed.length, 2, JSON.stringify(destroyed));
+  for (const [, f] of destroyed) assert.equal(f.reason, 'mediaServerReconnect');
+  for (const page of [ctx.c.pub, ctx.c.sub]) {
+    assert.deepEqual((await page.events()).filter(is('sessionDisconnected')), [], `[${page.name}] still in session C`);
+  }
+  const rest = await plenum.request('GET', `${SESSIONS}/${c.sessionId}`);
+  assert.equal(rest.status, 200, rest.text);
+  assert.equal(rest.json.connections.numberOfElements, 2);
+  assert.ok(rest.json.connections.content.every((conn) => conn.publishers.length === 0 && conn.subscribers.length === 0), rest.text);
+  const nodeNow = await plenum.request('GET', `${MEDIA_NODES}/${thirdId}`);
+  assert.deepEqual([nodeNow.json.status, nodeNow.json.connected], ['running', true]);
+
+  // The publisher publishes again: a new pipeline on the restarted process, and the subscriber plays it.
+  await publishTo(ctx.c.pub, ctx.c.sub);
+  t.diagnostic(`nodeRecovered ${recoveredAfterMs} ms after the kill; streams reset and published again`);
 });
