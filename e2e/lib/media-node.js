@@ -33,11 +33,12 @@ export function mediaNodeBinary() {
 
 /**
  * Spawns the node and resolves once it printed its websocket URI.
- * @param {{args?: string[], env?: Record<string,string>}} [options]
+ * @param {{args?: string[], env?: Record<string,string>, listen?: string}} [options] `listen`: the control
+ *   address (default `127.0.0.1:0`; a fixed port restarts a node where the master knows it)
  * @returns {Promise<{uri: string, pid: number, log: () => string, tail: (lines?: number) => string,
  *   stop: () => Promise<number|string|null>}>}
  */
-export async function startMediaNode({ args = [], env = {} } = {}) {
+export async function startMediaNode({ args = [], env = {}, listen = '127.0.0.1:0' } = {}) {
   const bin = mediaNodeBinary();
   const fullEnv = {
     PATH: process.env.PATH ?? '/usr/bin:/bin',
@@ -46,7 +47,7 @@ export async function startMediaNode({ args = [], env = {} } = {}) {
     NO_COLOR: '1', // plain log lines in failure reports
     ...env,
   };
-  const child = spawn(bin, ['--listen', '127.0.0.1:0', '--rtc-address', '127.0.0.1', ...args], {
+  const child = spawn(bin, ['--listen', listen, '--rtc-address', '127.0.0.1', ...args], {
     env: fullEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
   });

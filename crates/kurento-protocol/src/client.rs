@@ -6,7 +6,9 @@
 //! the socket drops, pending requests fail at once and the task reconnects with
 //! backoff, then re-attaches with `connect {sessionId}`; if the node no longer
 //! knows the session (40007, e.g. it restarted) the client starts a new one and
-//! reports that the old objects are gone.
+//! reports that the old objects are gone. With [`ClientOptions::keepalive`] the
+//! task also pings the node and drops a socket whose node stopped answering
+//! ([`crate::keepalive`]), so a hung node looks like a dropped one.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -21,6 +23,7 @@ use tokio_tungstenite::tungstenite::Message;
 use crate::error::{ErrorCode, RpcError};
 use crate::event::Event;
 use crate::jsonrpc::{self, Id, Incoming};
+use crate::keepalive::{Keepalive, MissCounter};
 
 #[derive(Debug, Clone)]
 pub struct ClientOptions {
@@ -30,6 +33,8 @@ pub struct ClientOptions {
     pub reconnect: bool,
     /// First delay between reconnection attempts; doubles up to 5 s.
     pub reconnect_delay: Duration,
+    /// Periodic pings that drop the socket of a node that stopped answering; `None`: no pings.
+    pub keepalive: Option<Keepalive>,
 }
 
 impl Default for ClientOptions {
@@ -39,6 +44,7 @@ impl Default for ClientOptions {
             request_timeout: Duration::from_secs(10),
             reconnect: true,
             reconnect_delay: Duration::from_millis(100),
+            keepalive: None,
         }
     }
 }
@@ -297,20 +303,34 @@ async fn run(url: String, options: ClientOptions, shared: Arc<Shared>, first: So
             }
         });
         let reader_shared = shared.clone();
-        let reader = tokio::spawn(async move {
+        let mut reader = tokio::spawn(async move {
             while let Some(Ok(message)) = source.next().await {
                 if let Message::Text(text) = message {
                     dispatch_incoming(&reader_shared, &text);
                 }
             }
         });
+        let pinger = options.keepalive.map(|keepalive| tokio::spawn(ping_until_lost(shared.clone(), keepalive)));
         if reconnecting {
             let same_session = reattach(&shared, &options).await;
             shared.state.send_replace(ConnectionState::Reconnected { same_session });
         } else {
             shared.state.send_replace(ConnectionState::Connected);
         }
-        let _ = reader.await;
+        match pinger {
+            Some(mut pinger) => {
+                tokio::select! {
+                    _ = &mut reader => pinger.abort(),
+                    _ = &mut pinger => {
+                        tracing::warn!(%url, "media node stopped answering pings; dropping its socket");
+                        reader.abort();
+                    }
+                }
+            }
+            None => {
+                let _ = reader.await;
+            }
+        }
         writer.abort();
         *shared.outgoing.lock().unwrap_or_else(|p| p.into_inner()) = None;
         fail_pending(&shared.pending);
@@ -320,6 +340,20 @@ async fn run(url: String, options: ClientOptions, shared: Arc<Shared>, first: So
             return;
         }
         reconnecting = true;
+    }
+}
+
+/// Pings the node every interval (one ping at a time); returns when it missed enough in a row.
+async fn ping_until_lost(shared: Arc<Shared>, keepalive: Keepalive) {
+    let mut ticker = tokio::time::interval(keepalive.interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut counter = MissCounter::new(keepalive.misses);
+    loop {
+        ticker.tick().await;
+        let answered = send_request(&shared, "ping", Map::new(), keepalive.timeout).await.is_ok();
+        if counter.record(answered) {
+            return;
+        }
     }
 }
 

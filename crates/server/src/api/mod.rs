@@ -26,6 +26,7 @@ mod guard;
 mod health;
 mod legacy_token;
 mod media_nodes;
+mod probes;
 mod recordings;
 mod respond;
 mod restart;
@@ -60,6 +61,8 @@ pub fn router(state: AppState, mounted: Router<AppState>) -> Router {
         .route("/openvidu/cdr", get(cdr::list).fallback(forbidden))
         .route("/openvidu/cdr/{file}", get(cdr::download).fallback(forbidden))
         .route("/openvidu/accept-certificate", get(certificate::accept))
+        .route("/plenum/live", get(probes::live))
+        .route("/plenum/ready", get(probes::ready))
         .merge(mounted);
     if state.config().support_deprecated_api {
         app = app

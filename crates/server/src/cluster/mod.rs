@@ -4,9 +4,11 @@
 pub mod autoscaler;
 pub mod autoscaling;
 mod autoscaling_reason;
+pub mod crash;
 pub mod deletion;
 pub mod discovery;
 pub mod launcher;
+pub mod link_watch;
 pub mod node;
 pub mod placement;
 pub mod registry;
@@ -48,5 +50,6 @@ pub fn settings_from(config: &Config) -> service::ClusterSettings {
             .and_then(|ip| ip.parse().ok())
             .unwrap_or(std::net::IpAddr::from([127, 0, 0, 1])),
         autoscaling,
+        reconnection_timeout_s: settings.get(keys::OPENVIDU_PRO_CLUSTER_RECONNECTION_TIMEOUT),
     }
 }

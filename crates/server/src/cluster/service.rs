@@ -4,13 +4,15 @@
 
 use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 
-use kurento_protocol::client::{ClientOptions, ConnectionState, KurentoClient};
+use kurento_protocol::client::{ClientOptions, KurentoClient};
+use kurento_protocol::keepalive::Keepalive;
 use kurento_protocol::media::ServerManager;
 use serde_json::{Value, json};
 
+use super::crash::{NodeLossHandler, watch_link};
 use super::launcher::{LaunchError, Launcher, LocalLauncher};
 use super::node::MediaNode;
 use super::placement::{LoadStrategy, PlacementError};
@@ -54,6 +56,8 @@ pub struct ClusterSettings {
     pub embedded_rtc_address: std::net::IpAddr,
     /// `OPENVIDU_PRO_CLUSTER_AUTOSCALING=true`: its limits (see `autoscaler.rs`).
     pub autoscaling: Option<super::autoscaling::AutoscalingConfig>,
+    /// `OPENVIDU_PRO_CLUSTER_RECONNECTION_TIMEOUT`: seconds a lost node has to come back; −1: forever.
+    pub reconnection_timeout_s: i64,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -94,8 +98,10 @@ pub struct ClusterService {
     settings: ClusterSettings,
     registry: Mutex<Registry>,
     clients: Mutex<HashMap<String, Arc<KurentoClient>>>,
-    events: EventBus,
+    pub(super) events: EventBus,
     launcher: Option<Arc<dyn Launcher>>,
+    /// What the services do with the sessions of a lost node ([`super::crash`]).
+    pub(super) loss_handler: OnceLock<Box<dyn NodeLossHandler>>,
     embedded: Mutex<Option<RunningNode>>,
     /// True once the startup nodes (discovered, launched, embedded) had their chance.
     brought_up: tokio::sync::watch::Sender<bool>,
@@ -121,6 +127,7 @@ impl ClusterService {
             clients: Mutex::new(HashMap::new()),
             events,
             launcher,
+            loss_handler: OnceLock::new(),
             embedded: Mutex::new(None),
             brought_up: tokio::sync::watch::channel(false).0,
         })
@@ -349,7 +356,8 @@ impl ClusterService {
         };
         let client = Arc::new(client);
         self.clients.lock().unwrap_or_else(|p| p.into_inner()).insert(id.to_string(), client.clone());
-        tokio::spawn(watch_link(Arc::downgrade(self), id.to_string(), client));
+        let timeout = self.settings.reconnection_timeout_s;
+        tokio::spawn(watch_link(Arc::downgrade(self), id.to_string(), client, timeout));
         if let Some(change) = change {
             let canceled = change.new_status == NodeStatus::Terminating;
             self.publish(vec![change]);
@@ -577,8 +585,12 @@ pub const EMBEDDED: &str = "embedded";
 
 /// Connects to a node and checks it answers as a Kurento media server should.
 async fn reach(uri: &str) -> Result<KurentoClient, String> {
-    let options =
-        ClientOptions { connect_timeout: REACH_TIMEOUT, request_timeout: REACH_TIMEOUT, ..Default::default() };
+    let options = ClientOptions {
+        connect_timeout: REACH_TIMEOUT,
+        request_timeout: REACH_TIMEOUT,
+        keepalive: Some(Keepalive::MASTER),
+        ..Default::default()
+    };
     let attempt = async {
         let client = KurentoClient::connect(uri, options).await.map_err(|e| e.to_string())?;
         client.ping().await.map_err(|e| e.to_string())?;
@@ -588,26 +600,4 @@ async fn reach(uri: &str) -> Result<KurentoClient, String> {
     tokio::time::timeout(REACH_TIMEOUT, attempt)
         .await
         .map_err(|_| format!("no answer within {} s", REACH_TIMEOUT.as_secs()))?
-}
-
-/// Mirrors a node's websocket state into the registry; the client reconnects by itself with backoff.
-async fn watch_link(cluster: std::sync::Weak<ClusterService>, id: String, client: Arc<KurentoClient>) {
-    let mut state = client.connection_state();
-    while state.changed().await.is_ok() {
-        let current = state.borrow().clone();
-        let Some(cluster) = cluster.upgrade() else { return };
-        let connected = match current {
-            ConnectionState::Connected | ConnectionState::Reconnected { .. } => true,
-            ConnectionState::Disconnected => false,
-            ConnectionState::Closed => return,
-        };
-        if cluster.registry().set_connected(&id, connected, now_ms()).is_err() {
-            return;
-        }
-        if connected {
-            tracing::info!(%id, "media node reconnected");
-        } else {
-            tracing::warn!(%id, "media node disconnected; reconnecting");
-        }
-    }
 }

@@ -17,6 +17,7 @@
 mod close;
 mod join;
 mod leave;
+mod media_reset;
 mod outcome;
 mod refusal;
 mod rest;

@@ -62,6 +62,11 @@ pub enum Effect {
     CloseMedia {
         session: String,
     },
+    /// The node lost the session's objects (it restarted): forget them without releasing,
+    /// so the next publish builds a new pipeline there. The placement stays.
+    ResetMedia {
+        session: String,
+    },
 }
 
 /// Effects and the lifecycle events that occurred, both in order.

@@ -357,6 +357,18 @@ impl Media {
         media.relay.abort();
         release_later(vec![Element::Pipeline(media.pipeline)])
     }
+
+    /// The node lost the session's objects (it restarted): forget them, releasing nothing.
+    pub fn reset(&self, session: &str) {
+        if let Some(media) = self.sessions().remove(session) {
+            media.relay.abort();
+        }
+    }
+
+    /// Whether the session has media objects on record (tests check nothing is left).
+    pub fn has_session(&self, session: &str) -> bool {
+        self.sessions().contains_key(session)
+    }
 }
 
 fn release_later(objects: Vec<Element>) -> Option<JoinHandle<()>> {

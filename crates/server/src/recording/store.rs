@@ -41,6 +41,29 @@ impl RecordingStore {
         })
     }
 
+    /// The recordings of `sessions` in progress.
+    pub fn in_progress_of(&self, sessions: &[String]) -> Vec<String> {
+        let active = |r: &&Recording| matches!(r.status, RecordingStatus::Starting | RecordingStatus::Started);
+        self.recordings
+            .values()
+            .filter(active)
+            .filter(|r| sessions.contains(&r.session_id))
+            .map(|r| r.id.clone())
+            .collect()
+    }
+
+    /// Their media node crashed: the recordings in progress of `sessions` are lost (`failed`).
+    /// Returns their ids.
+    pub fn fail_in_progress(&mut self, sessions: &[String]) -> Vec<String> {
+        let failed = self.in_progress_of(sessions);
+        for id in &failed {
+            if let Some(recording) = self.recordings.get_mut(id) {
+                recording.status = RecordingStatus::Failed;
+            }
+        }
+        failed
+    }
+
     /// Deletes a finished recording; one in progress must be stopped first.
     pub fn remove(&mut self, id: &str) -> Result<Recording, RecordingStoreError> {
         match self.recordings.get(id).map(|r| r.status) {
@@ -80,5 +103,22 @@ mod tests {
         assert!(store.remove("ses_A").is_ok());
         assert_eq!(store.remove("ses_A").unwrap_err(), RecordingStoreError::NotFound);
         assert_eq!(store.list().count(), 0);
+    }
+
+    #[test]
+    fn a_crash_fails_only_the_recordings_in_progress_of_its_sessions() {
+        let mut store = RecordingStore::default();
+        store.insert(recording("ses_A", RecordingStatus::Started));
+        store.insert(Recording { id: "ses_A~1".into(), ..recording("", RecordingStatus::Ready) });
+        store.insert(Recording {
+            id: "ses_B".into(),
+            session_id: "ses_B".into(),
+            ..recording("", RecordingStatus::Started)
+        });
+        assert_eq!(store.fail_in_progress(&["ses_A".into()]), ["ses_A"]);
+        assert_eq!(store.get("ses_A").unwrap().status, RecordingStatus::Failed);
+        assert_eq!(store.get("ses_A~1").unwrap().status, RecordingStatus::Ready);
+        assert_eq!(store.get("ses_B").unwrap().status, RecordingStatus::Started);
+        assert!(store.fail_in_progress(&["ses_A".into()]).is_empty());
     }
 }

@@ -55,6 +55,7 @@ impl AppState {
                     cluster.session_closed(&session);
                 });
             }
+            Effect::ResetMedia { session } => self.media().reset(&session),
         }
     }
 }

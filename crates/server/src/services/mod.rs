@@ -7,6 +7,7 @@
 //! (notifications, media work, cluster releases, events) before the lock is released.
 
 mod apply;
+mod node_loss;
 mod restart;
 
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
@@ -88,7 +89,7 @@ impl AppState {
         };
         let credentials = Credentials::new(&config.secret);
         let cluster = ClusterService::new(crate::cluster::settings_from(&config), events.clone());
-        Ok(Self {
+        let state = Self {
             shared: Arc::new(Shared {
                 config,
                 public,
@@ -103,7 +104,9 @@ impl AppState {
                 events,
                 cdr: Mutex::new(cdr),
             }),
-        })
+        };
+        node_loss::install(&state);
+        Ok(state)
     }
 
     pub fn config(&self) -> &Config {

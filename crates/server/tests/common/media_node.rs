@@ -31,8 +31,13 @@ pub struct NodeProcess {
 
 impl NodeProcess {
     pub fn start() -> Self {
+        Self::start_on("127.0.0.1:0")
+    }
+
+    /// A media node listening on `listen` (a node restarted on its old port).
+    pub fn start_on(listen: &str) -> Self {
         let mut child = Command::new(binary())
-            .args(["--listen", "127.0.0.1:0", "--workers", "1"])
+            .args(["--listen", listen, "--workers", "1"])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
