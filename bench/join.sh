@@ -22,6 +22,8 @@
 #   IDLE_TARGET_KIB=50          target for KiB per idle participant
 #   SKIP_BUILD=1                use the release binaries already built
 #   CHROMIUM_BIN=path           the browser (default: Debian's /usr/bin/chromium)
+#   WEBHOOKS=1                  also measure the first frame with webhooks on (a fast receiver on loopback,
+#                               plenum-bench-webhook-sink), in the same run, and report the ratio on/off
 # Exits non-zero when a step fails, or (after writing the results) when a target
 # is missed. Stops everything it started on exit, error or Ctrl-C.
 set -euo pipefail
@@ -43,11 +45,12 @@ cd "$ROOT"
 BENCH_NAME=join.sh
 source "$ROOT/bench/lib/common.sh"
 COMMAND=$(bench_command bench/join.sh RUNS WARMUP PARTICIPANTS IDLE_SESSIONS CONCURRENCY SETTLE \
-    FIRST_FRAME_TARGET_MS IDLE_TARGET_KIB SKIP_BUILD CHROMIUM_BIN)
+    FIRST_FRAME_TARGET_MS IDLE_TARGET_KIB SKIP_BUILD CHROMIUM_BIN WEBHOOKS)
 
 # ---------------------------------------------------------------- cleanup
 MASTER_PID=""
 CHILD_PID=""
+SINK_PID=""
 WORK=""
 cleanup() {
     local status=$?
@@ -56,6 +59,7 @@ cleanup() {
     trap '' INT TERM
     stop_pid "$CHILD_PID" 10
     stop_pid "$MASTER_PID" 10
+    stop_pid "$SINK_PID"
     if [[ -n "$WORK" && -d "$WORK" ]]; then rm -rf "$WORK"; fi
     exit "$status"
 }
@@ -84,10 +88,12 @@ ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 if [[ -z "${SKIP_BUILD:-}" ]]; then
     log "building release binaries"
-    cargo build --release --quiet --bin plenum --bin plenum-media-node
+    cargo build --release --quiet --bin plenum --bin plenum-media-node ${WEBHOOKS:+--bin plenum-bench-webhook-sink}
 fi
 MASTER_BIN="$TARGET_DIR/release/plenum"
 [[ -x "$MASTER_BIN" ]] || die "missing $MASTER_BIN"
+SINK_BIN="$TARGET_DIR/release/plenum-bench-webhook-sink"
+[[ -z "${WEBHOOKS:-}" || -x "$SINK_BIN" ]] || die "missing $SINK_BIN"
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
 if awk -v l="${LOAD_BEFORE%% *}" 'BEGIN {exit !(l > 0.5)}'; then
@@ -99,12 +105,13 @@ WORK=$(mktemp -d -t plenum-join-bench.XXXXXX)
 free_port() {
     node -e 'const s = require("net").createServer().listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
 }
-start_master() { # NAME: sets MASTER_PID and MASTER_URL
+start_master() { # NAME [VAR=VALUE...]: sets MASTER_PID and MASTER_URL
     local name=$1 port
+    shift
     port=$(free_port)
     # A clean environment, and an empty working directory so that no ./plenum.env is read.
     (cd "$WORK" && exec env -i PATH="$PATH" SERVER_ADDRESS=127.0.0.1 SERVER_PORT="$port" \
-        OPENVIDU_SECRET="$SECRET" PLENUM_LOG=info "$MASTER_BIN" >"$WORK/master-$name.log" 2>&1) &
+        OPENVIDU_SECRET="$SECRET" PLENUM_LOG=info "$@" "$MASTER_BIN" >"$WORK/master-$name.log" 2>&1) &
     MASTER_PID=$!
     MASTER_URL="http://127.0.0.1:$port"
     for _ in $(seq 300); do
@@ -139,6 +146,25 @@ if ! run_child node "$ROOT/bench/join/first-frame.mjs" --url "$MASTER_URL" --sec
 fi
 stop_master
 
+# ---------------------------------------------------------------- 1b. first frame with webhooks on
+if [[ -n "${WEBHOOKS:-}" ]]; then
+    sink_port=$(free_port)
+    "$SINK_BIN" --listen "127.0.0.1:$sink_port" --mode ok >"$WORK/sink.out" 2>&1 &
+    SINK_PID=$!
+    start_master first-frame-webhooks OPENVIDU_WEBHOOK=true "OPENVIDU_WEBHOOK_ENDPOINT=http://127.0.0.1:$sink_port/webhook"
+    log "first frame with webhooks on: $WARMUP warm-up + $RUNS timed subscribers"
+    if ! run_child node "$ROOT/bench/join/first-frame.mjs" --url "$MASTER_URL" --secret "$SECRET" \
+        --runs "$RUNS" --warmup "$WARMUP" --out "$WORK/first-frame-webhooks.json"; then
+        tail -30 "$WORK/master-first-frame-webhooks.log" >&2
+        die "the first-frame measurement with webhooks on failed"
+    fi
+    stop_master
+    stop_pid "$SINK_PID"
+    SINK_PID=""
+    WEBHOOK_REQUESTS=$(sed -n 's/^SINK_RESULT requests=\([0-9]*\).*/\1/p' "$WORK/sink.out")
+    (( ${WEBHOOK_REQUESTS:-0} > 0 )) || die "the webhook receiver got no event"
+fi
+
 # ---------------------------------------------------------------- 2. idle participants
 IDLE_FILES=()
 for sessions in $IDLE_SESSIONS; do
@@ -172,6 +198,21 @@ JOIN_NODE="$(node --version)" \
     --out "$RESULTS" "${IDLE_FILES[@]}"
 status=$?
 set -e
+if [[ -n "${WEBHOOKS:-}" ]]; then
+    node -e '
+        const [offFile, onFile, requests] = process.argv.slice(1);
+        const read = (f) => JSON.parse(require("fs").readFileSync(f)).joinToDecoded;
+        const [off, on] = [read(offFile), read(onFile)];
+        const ms = (v) => v.toFixed(1);
+        console.log(["", "## Webhooks on (same run)", "",
+            "| joinRoom → first decoded frame | webhooks off | webhooks on (fast receiver) | ratio on/off |",
+            "| --- | ---: | ---: | ---: |",
+            `| median ms | ${ms(off.median)} | ${ms(on.median)} | ${(on.median / off.median).toFixed(2)} |`,
+            `| p90 ms | ${ms(off.p90)} | ${ms(on.p90)} | ${(on.p90 / off.p90).toFixed(2)} |`,
+            "", `The receiver got ${requests} webhook requests.`].join("\n"));
+    ' "$WORK/first-frame.json" "$WORK/first-frame-webhooks.json" "$WEBHOOK_REQUESTS" >>"$RESULTS"
+    tail -8 "$RESULTS" >&2
+fi
 case $status in
     0) log "wrote $RESULTS; both targets met" ;;
     3) log "wrote $RESULTS"; die "a target was missed (see $RESULTS)" ;;

@@ -28,3 +28,4 @@ pub mod session;
 pub mod signaling;
 pub mod status;
 pub mod tls;
+pub mod webhooks;

@@ -13,7 +13,10 @@
 //! its background tasks stop, its media node connections close and its live
 //! sessions are closed (OpenVidu's reason `openviduServerStopped`). Clients never
 //! see the port closed; requests already running finish against the old
-//! generation, and their effects end with it.
+//! generation, and their effects end with it. The old generation's CDR writer
+//! and webhook sender are not stopped: its closed bus ends them once they have
+//! written and delivered what it held (`webhooks::dispatcher`), while the new
+//! generation's already write to the new configuration's file and endpoint.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex, PoisonError, RwLock, Weak};

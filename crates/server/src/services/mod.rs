@@ -25,6 +25,7 @@ use crate::media::{Bandwidth, Media};
 use crate::recording::RecordingStore;
 use crate::session::{ConnectionDefaults, SessionDefaults, SessionStore};
 use crate::status::ServerStatus;
+use crate::webhooks::{WebhookCounters, WebhookError, WebhookSettings, Webhooks};
 
 #[derive(Clone)]
 pub struct AppState {
@@ -46,6 +47,9 @@ struct Shared {
     events: EventBus,
     /// Writes the bus into the CDR file when `OPENVIDU_CDR=true`.
     cdr: Mutex<Option<CdrWriter>>,
+    /// Sends the bus to the webhook endpoint when `OPENVIDU_WEBHOOK=true`; finishes on its own
+    /// once the bus is closed (see `webhooks::dispatcher`).
+    webhooks: Option<Webhooks>,
 }
 
 /// Why a generation of services could not start.
@@ -53,6 +57,8 @@ struct Shared {
 pub enum StartError {
     #[error(transparent)]
     Cdr(#[from] CdrError),
+    #[error(transparent)]
+    Webhooks(#[from] WebhookError),
     #[error("OPENVIDU_RECORDING_PATH: cannot create the recordings directory {}: {source}", .path.display())]
     RecordingPath { path: std::path::PathBuf, source: std::io::Error },
 }
@@ -82,7 +88,9 @@ impl AppState {
         status: ServerStatus,
     ) -> Result<Self, StartError> {
         ensure_directories(&config)?;
+        let webhook_settings = WebhookSettings::from_config(&config)?;
         let events = EventBus::new();
+        let webhooks = webhook_settings.map(|settings| Webhooks::start(settings, &events)).transpose()?;
         let cdr = match config.settings.get(keys::OPENVIDU_CDR) {
             true => Some(CdrWriter::start(&config.cdr_path, status.start_time, &events)?),
             false => None,
@@ -103,6 +111,7 @@ impl AppState {
                 media: Arc::default(),
                 events,
                 cdr: Mutex::new(cdr),
+                webhooks,
             }),
         };
         node_loss::install(&state);
@@ -138,6 +147,18 @@ impl AppState {
     /// Every event of this generation, in order.
     pub fn events(&self) -> &EventBus {
         &self.shared.events
+    }
+
+    /// The webhook counters of this generation (`None` when `OPENVIDU_WEBHOOK=false`):
+    /// a few relaxed atomic loads, cheap enough for every metrics scrape.
+    pub fn webhook_stats(&self) -> Option<WebhookCounters> {
+        self.shared.webhooks.as_ref().map(Webhooks::counters)
+    }
+
+    /// Whether this generation's webhooks (if any) have delivered or dropped everything
+    /// its closed bus held; true while webhooks are off.
+    pub fn webhooks_finished(&self) -> bool {
+        self.shared.webhooks.as_ref().is_none_or(Webhooks::finished)
     }
 
     pub fn status(&self) -> &ServerStatus {
