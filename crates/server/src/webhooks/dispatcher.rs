@@ -29,12 +29,15 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
 use bytes::Bytes;
+use std::thread::JoinHandle;
+
 use tokio::sync::Notify;
-use tokio::task::JoinHandle;
 
 use super::delivery::{self, Attempt};
+use super::drop_log::{DropLine, DropLog};
 use super::queue::{BoundedQueue, Queued};
 use super::retry::{Next, RetrySchedule};
+use super::sender_thread;
 use super::settings::WebhookSettings;
 use super::stats::WebhookStats;
 use crate::clock::now_ms;
@@ -56,7 +59,9 @@ impl Shared {
     }
 }
 
-/// Starts both tasks on the current runtime; the returned handle is the sender's, done once all is delivered.
+/// Starts the intake on `runtime` (it only filters and queues) and the sender on its own
+/// idle-priority thread ([`sender_thread`]); the returned handle is the sender's, done
+/// once all is delivered.
 pub fn spawn(
     settings: WebhookSettings,
     client: reqwest::Client,
@@ -64,7 +69,7 @@ pub fn spawn(
     stats: Arc<WebhookStats>,
     schedule: RetrySchedule,
     runtime: &tokio::runtime::Handle,
-) -> JoinHandle<()> {
+) -> std::io::Result<JoinHandle<()>> {
     let settings = Arc::new(settings);
     let shared = Arc::new(Shared {
         queue: Mutex::new(BoundedQueue::new(settings.queue_capacity)),
@@ -72,33 +77,48 @@ pub fn spawn(
         closed: AtomicBool::new(false),
         stats,
     });
-    runtime.spawn(intake(subscription, settings.clone(), shared.clone()));
-    runtime.spawn(send_all(settings, client, shared, schedule))
+    let sender = sender_thread::spawn(send_all(settings.clone(), client, shared.clone(), schedule))?;
+    runtime.spawn(intake(subscription, settings, shared));
+    Ok(sender)
 }
 
 /// Queues every wanted event of the subscription until the bus closes.
 async fn intake(mut subscription: Subscription, settings: Arc<WebhookSettings>, shared: Arc<Shared>) {
+    let mut drops = DropLog::default();
     while let Some(record) = subscription.recv().await {
         if !settings.wants(record.event.name()) {
             continue;
         }
-        let capacity = settings.queue_capacity;
-        let dropped = shared.queue().push(record, now_ms());
+        let now = now_ms();
+        let dropped = shared.queue().push(record, now);
         shared.stats.queued();
-        if let Some(Queued { record, queued_at }) = dropped {
-            shared.stats.dropped();
-            tracing::warn!(
-                event = record.event.name(),
-                subject = %record.event.subject(),
-                queued_ms_ago = now_ms().saturating_sub(queued_at),
-                capacity,
-                "webhook queue full: dropped the oldest event"
-            );
+        match dropped {
+            Some(Queued { record, queued_at }) => {
+                shared.stats.dropped();
+                if let DropLine::Detailed { unlogged_before } = drops.dropped(now) {
+                    tracing::warn!(
+                        event = record.event.name(),
+                        subject = %record.event.subject(),
+                        queued_ms_ago = now.saturating_sub(queued_at),
+                        capacity = settings.queue_capacity,
+                        dropped_since_last_line = unlogged_before,
+                        "webhook queue full: dropped the oldest event"
+                    );
+                }
+            }
+            None => log_unlogged(&mut drops),
         }
         shared.wake.notify_one();
     }
+    log_unlogged(&mut drops);
     shared.closed.store(true, Ordering::SeqCst);
     shared.wake.notify_one();
+}
+
+fn log_unlogged(drops: &mut DropLog) {
+    if let Some(count) = drops.settled() {
+        tracing::warn!(count, "webhook queue full: dropped more of the oldest events (see the dropped counter)");
+    }
 }
 
 /// Delivers the queue in order until the intake has ended and the queue is empty.

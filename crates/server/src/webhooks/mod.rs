@@ -10,9 +10,11 @@
 
 pub mod delivery;
 pub mod dispatcher;
+pub mod drop_log;
 mod no_verify;
 pub mod queue;
 pub mod retry;
+mod sender_thread;
 pub mod settings;
 pub mod signing;
 pub mod stats;
@@ -28,7 +30,7 @@ use crate::events::EventBus;
 /// The running webhooks of one generation.
 pub struct Webhooks {
     stats: Arc<WebhookStats>,
-    sender: tokio::task::JoinHandle<()>,
+    sender: std::thread::JoinHandle<()>,
 }
 
 impl Webhooks {
@@ -46,7 +48,8 @@ impl Webhooks {
         );
         let stats = Arc::new(WebhookStats::default());
         let sender =
-            dispatcher::spawn(settings, client, bus.subscribe(), stats.clone(), RetrySchedule::default(), &runtime);
+            dispatcher::spawn(settings, client, bus.subscribe(), stats.clone(), RetrySchedule::default(), &runtime)
+                .map_err(|e| WebhookError::Thread(e.to_string()))?;
         Ok(Self { stats, sender })
     }
 

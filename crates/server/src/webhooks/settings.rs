@@ -35,6 +35,8 @@ pub enum WebhookError {
     Client(String),
     #[error("webhooks: the services must start inside the async runtime")]
     NoRuntime,
+    #[error("webhooks: cannot start the sender thread: {0}")]
+    Thread(String),
 }
 
 impl WebhookSettings {
