@@ -44,12 +44,15 @@ async fn health_and_status() {
     // UP once the embedded media node has registered.
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(15);
     loop {
-        let health = server.get("/openvidu/api/health").await.json();
+        let reply = server.get("/openvidu/api/health").await;
+        let health = reply.json();
         if health["status"] == "UP" {
             assert_eq!(health, json!({"status": "UP", "disconnectedMediaNodes": []}));
+            assert_eq!(reply.status, 200);
             break;
         }
         assert_eq!(health["status"], "DOWN", "before the node registers: {health}");
+        assert_eq!(reply.status, 503, "DOWN is 503, as OpenVidu answers");
         assert!(std::time::Instant::now() < deadline, "never UP: {health}");
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }

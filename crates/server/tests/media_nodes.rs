@@ -186,8 +186,9 @@ async fn a_killed_node_shows_disconnected() {
         let record = server.get(&format!("{}/{id}", FAMILIES[0])).await.json();
         if record["connected"] == false {
             assert!(record["disconnectionTime"].as_u64().unwrap() > 0);
-            let health = server.get("/openvidu/api/health").await.json();
-            assert_eq!(health, serde_json::json!({"status": "UNSTABLE", "disconnectedMediaNodes": [id]}));
+            let reply = server.get("/openvidu/api/health").await;
+            assert_eq!(reply.status, 409, "UNSTABLE is 409, as OpenVidu answers");
+            assert_eq!(reply.json(), serde_json::json!({"status": "UNSTABLE", "disconnectedMediaNodes": [id]}));
             {
                 let registry = server.server.as_ref().unwrap().state.cluster().registry();
                 assert_eq!(registry.check_placeable(None), Ok(()));

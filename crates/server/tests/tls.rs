@@ -51,7 +51,7 @@ async fn operator_certificate_files_are_used() {
         .build()
         .unwrap();
     let reply = client
-        .get(format!("{}/openvidu/api/health", server.base))
+        .get(format!("{}/openvidu/api/config", server.base))
         .basic_auth("OPENVIDUAPP", Some(SECRET))
         .send()
         .await

@@ -3,8 +3,10 @@
 //! Publishing never blocks and never awaits, so the conference core can
 //! publish inside its critical section: the order on the bus is the order in
 //! which things were decided. Each subscriber has its own unbounded queue, so
-//! a slow one (a webhook receiver that is down) delays nobody and loses
-//! nothing; a subscriber that is gone is forgotten.
+//! a slow one delays nobody and loses nothing; a subscriber that is gone is
+//! forgotten. A [`BusSink`] instead takes each event inside `publish`: for a
+//! subscriber that bounds its own queue (webhooks), it saves a channel and a
+//! task wake-up per event on the call path.
 
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -12,12 +14,26 @@ use tokio::sync::mpsc;
 
 use super::event::EventRecord;
 
-/// Every subscriber's queue; `None` once the bus is closed.
-type Subscribers = Option<Vec<mpsc::UnboundedSender<Arc<EventRecord>>>>;
+/// A subscriber that takes each event synchronously, in publication order.
+pub trait BusSink: Send + Sync {
+    /// Takes one event. Runs inside the publisher's critical section: it must not block.
+    fn accept(&self, record: &Arc<EventRecord>);
+    /// The bus closed: nothing more will come.
+    fn closed(&self);
+}
+
+#[derive(Default)]
+struct Subscribers {
+    channels: Vec<mpsc::UnboundedSender<Arc<EventRecord>>>,
+    sinks: Vec<Arc<dyn BusSink>>,
+}
+
+/// Every subscriber; `None` once the bus is closed.
+type Open = Option<Subscribers>;
 
 #[derive(Clone, Default)]
 pub struct EventBus {
-    subscribers: Arc<Mutex<Subscribers>>,
+    subscribers: Arc<Mutex<Open>>,
 }
 
 /// What one subscriber receives, in publication order; ends once the bus is closed.
@@ -41,10 +57,10 @@ impl Subscription {
 
 impl EventBus {
     pub fn new() -> Self {
-        Self { subscribers: Arc::new(Mutex::new(Some(Vec::new()))) }
+        Self { subscribers: Arc::new(Mutex::new(Some(Subscribers::default()))) }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Subscribers> {
+    fn lock(&self) -> MutexGuard<'_, Open> {
         self.subscribers.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
@@ -52,17 +68,33 @@ impl EventBus {
     pub fn subscribe(&self) -> Subscription {
         let (sender, receiver) = mpsc::unbounded_channel();
         match self.lock().as_mut() {
-            Some(subscribers) => subscribers.push(sender),
+            Some(subscribers) => subscribers.channels.push(sender),
             None => tracing::warn!("subscribing to a closed event bus: nothing will arrive"),
         }
         Subscription(receiver)
+    }
+
+    /// `sink` takes every event published from now on, until the bus closes.
+    pub fn attach(&self, sink: Arc<dyn BusSink>) {
+        match self.lock().as_mut() {
+            Some(subscribers) => subscribers.sinks.push(sink),
+            None => {
+                tracing::warn!("attaching to a closed event bus: nothing will arrive");
+                sink.closed();
+            }
+        }
     }
 
     pub fn publish(&self, record: EventRecord) {
         let record = Arc::new(record);
         let mut subscribers = self.lock();
         match subscribers.as_mut() {
-            Some(subscribers) => subscribers.retain(|subscriber| subscriber.send(record.clone()).is_ok()),
+            Some(subscribers) => {
+                subscribers.channels.retain(|subscriber| subscriber.send(record.clone()).is_ok());
+                for sink in &subscribers.sinks {
+                    sink.accept(&record);
+                }
+            }
             // Said out loud: an event after the services stopped is not lost silently.
             None => tracing::warn!(event = %record.cdr_line(), "event after the services stopped; not recorded"),
         }
@@ -70,7 +102,10 @@ impl EventBus {
 
     /// Ends every subscription once it has received what was published before.
     pub fn close(&self) {
-        self.lock().take();
+        let closed = self.lock().take();
+        for sink in closed.map(|s| s.sinks).unwrap_or_default() {
+            sink.closed();
+        }
     }
 }
 
@@ -104,7 +139,33 @@ mod tests {
         drop(bus.subscribe());
         let mut kept = bus.subscribe();
         bus.publish(created("a", 1));
-        assert_eq!(bus.lock().as_ref().map(Vec::len), Some(1));
+        assert_eq!(bus.lock().as_ref().map(|s| s.channels.len()), Some(1));
         assert!(kept.try_recv().is_some());
+    }
+
+    #[test]
+    fn a_sink_takes_every_event_in_order_and_hears_the_close() {
+        #[derive(Default)]
+        struct Recorder(Mutex<(Vec<u64>, bool)>);
+        impl BusSink for Recorder {
+            fn accept(&self, record: &Arc<EventRecord>) {
+                self.0.lock().unwrap().0.push(record.timestamp);
+            }
+            fn closed(&self) {
+                self.0.lock().unwrap().1 = true;
+            }
+        }
+        let bus = EventBus::new();
+        bus.publish(created("before", 1));
+        let sink = Arc::new(Recorder::default());
+        bus.attach(sink.clone());
+        bus.publish(created("a", 2));
+        bus.publish(created("b", 3));
+        bus.close();
+        bus.publish(created("after", 4));
+        assert_eq!(*sink.0.lock().unwrap(), (vec![2, 3], true));
+        let late = Arc::new(Recorder::default());
+        bus.attach(late.clone());
+        assert!(late.0.lock().unwrap().1, "attaching to a closed bus says it is closed");
     }
 }

@@ -13,7 +13,7 @@ pub mod reason;
 pub mod recording_info;
 
 pub use autoscaling_report::{AutoscalingLimits, AutoscalingReport, ClusterFigures, NodeSummary};
-pub use bus::{EventBus, Subscription};
+pub use bus::{BusSink, EventBus, Subscription};
 pub use event::{EVENT_NAMES, Ended, Event, EventRecord, ParticipantInfo, SessionRef, StreamInfo};
 pub use node_ref::NodeRef;
 pub use reason::EndReason;

@@ -1,6 +1,6 @@
-//! The webhook tasks of one generation: the intake drains the generation's bus
-//! subscription into the endpoint's [`BoundedQueue`], the sender delivers the
-//! queue one event at a time.
+//! The webhooks of one generation: the intake, a [`BusSink`], puts each wanted
+//! event into the endpoint's [`BoundedQueue`] as it is published; the sender
+//! delivers the queue one event at a time on a thread of its own.
 //!
 //! # Order
 //!
@@ -12,25 +12,24 @@
 //!
 //! # Never on the call path
 //!
-//! The conference publishes onto the bus, which never blocks; the intake is the
-//! only reader of that subscription and only takes the queue's lock for a push.
-//! Whatever the receiver does (refuses, hangs, is absent), only the sender waits.
+//! The conference publishes onto the bus, which never blocks; the intake only
+//! takes the queue's lock for a push (no channel, no task wake-up per event).
+//! Whatever the receiver does (refuses, hangs, is absent), only the sender waits,
+//! and it runs at idle CPU priority.
 //!
 //! # Restart
 //!
 //! Each generation has its own tasks, built from its own configuration. When a
-//! generation retires its bus closes: the intake queues what the bus still held
-//! and ends, and the sender delivers everything queued (retries included) and
-//! then ends. So a restart loses no accepted event, and the old endpoint gets
+//! generation retires its bus closes: the intake is told, and the sender
+//! delivers everything queued (retries included) and then ends. So a restart loses no accepted event, and the old endpoint gets
 //! the old generation's last events (its sessions' `openviduServerStopped` ends)
 //! while the new generation's tasks already send to the new endpoint.
 
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-
-use bytes::Bytes;
 use std::thread::JoinHandle;
 
+use bytes::Bytes;
 use tokio::sync::Notify;
 
 use super::delivery::{self, Attempt};
@@ -41,82 +40,103 @@ use super::sender_thread;
 use super::settings::WebhookSettings;
 use super::stats::WebhookStats;
 use crate::clock::now_ms;
-use crate::events::Subscription;
+use crate::events::{BusSink, EventBus, EventRecord};
+
+/// The queue and how its drops are being logged, under one lock.
+struct Inbox {
+    queue: BoundedQueue,
+    drops: DropLog,
+}
 
 /// What the intake and the sender share.
 struct Shared {
-    queue: Mutex<BoundedQueue>,
+    inbox: Mutex<Inbox>,
     /// Rung by the intake after each push and once at the end.
     wake: Notify,
-    /// Set once the subscription ended: the sender ends when the queue is empty.
+    /// Set once the bus closed: the sender ends when the queue is empty.
     closed: AtomicBool,
     stats: Arc<WebhookStats>,
 }
 
 impl Shared {
-    fn queue(&self) -> MutexGuard<'_, BoundedQueue> {
-        self.queue.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    fn inbox(&self) -> MutexGuard<'_, Inbox> {
+        self.inbox.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }
 
-/// Starts the intake on `runtime` (it only filters and queues) and the sender on its own
-/// idle-priority thread ([`sender_thread`]); the returned handle is the sender's, done
-/// once all is delivered.
+/// Attaches the intake to `bus` (it filters and queues inside `publish`, no task of
+/// its own) and starts the sender on its own idle-priority thread ([`sender_thread`]);
+/// the returned handle is the sender's, done once all is delivered.
 pub fn spawn(
     settings: WebhookSettings,
     client: reqwest::Client,
-    subscription: Subscription,
+    bus: &EventBus,
     stats: Arc<WebhookStats>,
     schedule: RetrySchedule,
-    runtime: &tokio::runtime::Handle,
 ) -> std::io::Result<JoinHandle<()>> {
     let settings = Arc::new(settings);
-    let shared = Arc::new(Shared {
-        queue: Mutex::new(BoundedQueue::new(settings.queue_capacity)),
-        wake: Notify::new(),
-        closed: AtomicBool::new(false),
-        stats,
-    });
+    let inbox = Inbox { queue: BoundedQueue::new(settings.queue_capacity), drops: DropLog::default() };
+    let shared =
+        Arc::new(Shared { inbox: Mutex::new(inbox), wake: Notify::new(), closed: AtomicBool::new(false), stats });
     let sender = sender_thread::spawn(send_all(settings.clone(), client, shared.clone(), schedule))?;
-    runtime.spawn(intake(subscription, settings, shared));
+    bus.attach(Arc::new(Intake { settings, shared }));
     Ok(sender)
 }
 
-/// Queues every wanted event of the subscription until the bus closes.
-async fn intake(mut subscription: Subscription, settings: Arc<WebhookSettings>, shared: Arc<Shared>) {
-    let mut drops = DropLog::default();
-    while let Some(record) = subscription.recv().await {
-        if !settings.wants(record.event.name()) {
-            continue;
+/// Queues every wanted event of the bus until it closes.
+struct Intake {
+    settings: Arc<WebhookSettings>,
+    shared: Arc<Shared>,
+}
+
+/// What one push did, to log once the inbox lock is released.
+enum Pushed {
+    Kept { unlogged: Option<u64> },
+    Dropped { queued: Queued, line: DropLine },
+}
+
+impl BusSink for Intake {
+    fn accept(&self, record: &Arc<EventRecord>) {
+        if !self.settings.wants(record.event.name()) {
+            return;
         }
         let now = now_ms();
-        let dropped = shared.queue().push(record, now);
-        shared.stats.queued();
-        match dropped {
-            Some(Queued { record, queued_at }) => {
-                shared.stats.dropped();
-                if let DropLine::Detailed { unlogged_before } = drops.dropped(now) {
+        let pushed = {
+            let mut inbox = self.shared.inbox();
+            match inbox.queue.push(record.clone(), now) {
+                Some(queued) => Pushed::Dropped { queued, line: inbox.drops.dropped(now) },
+                None => Pushed::Kept { unlogged: inbox.drops.settled() },
+            }
+        };
+        self.shared.stats.queued();
+        match pushed {
+            Pushed::Dropped { queued: Queued { record, queued_at }, line } => {
+                self.shared.stats.dropped();
+                if let DropLine::Detailed { unlogged_before } = line {
                     tracing::warn!(
                         event = record.event.name(),
                         subject = %record.event.subject(),
                         queued_ms_ago = now.saturating_sub(queued_at),
-                        capacity = settings.queue_capacity,
+                        capacity = self.settings.queue_capacity,
                         dropped_since_last_line = unlogged_before,
                         "webhook queue full: dropped the oldest event"
                     );
                 }
             }
-            None => log_unlogged(&mut drops),
+            Pushed::Kept { unlogged } => log_unlogged(unlogged),
         }
-        shared.wake.notify_one();
+        self.shared.wake.notify_one();
     }
-    log_unlogged(&mut drops);
-    shared.closed.store(true, Ordering::SeqCst);
-    shared.wake.notify_one();
+
+    fn closed(&self) {
+        log_unlogged(self.shared.inbox().drops.settled());
+        self.shared.closed.store(true, Ordering::SeqCst);
+        self.shared.wake.notify_one();
+    }
 }
 
-fn log_unlogged(drops: &mut DropLog) {
-    if let Some(count) = drops.settled() {
+fn log_unlogged(count: Option<u64>) {
+    if let Some(count) = count {
         tracing::warn!(count, "webhook queue full: dropped more of the oldest events (see the dropped counter)");
     }
 }
@@ -131,7 +151,7 @@ async fn send_all(
     loop {
         // Read `closed` before popping: an empty queue after the intake ended stays empty.
         let closed = shared.closed.load(Ordering::SeqCst);
-        let next = shared.queue().pop();
+        let next = shared.inbox().queue.pop();
         match next {
             Some(queued) => deliver(&settings, &client, &shared.stats, &schedule, queued).await,
             None if closed => break,

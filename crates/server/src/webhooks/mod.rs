@@ -35,9 +35,7 @@ pub struct Webhooks {
 
 impl Webhooks {
     /// Subscribes to `bus` now (so no event published after this is missed) and starts delivering.
-    /// Must be called inside the Tokio runtime.
     pub fn start(settings: WebhookSettings, bus: &EventBus) -> Result<Self, WebhookError> {
-        let runtime = tokio::runtime::Handle::try_current().map_err(|_| WebhookError::NoRuntime)?;
         let client = delivery::client()?;
         tracing::info!(
             endpoint = %settings.endpoint,
@@ -47,9 +45,8 @@ impl Webhooks {
             "sending webhooks"
         );
         let stats = Arc::new(WebhookStats::default());
-        let sender =
-            dispatcher::spawn(settings, client, bus.subscribe(), stats.clone(), RetrySchedule::default(), &runtime)
-                .map_err(|e| WebhookError::Thread(e.to_string()))?;
+        let sender = dispatcher::spawn(settings, client, bus, stats.clone(), RetrySchedule::default())
+            .map_err(|e| WebhookError::Thread(e.to_string()))?;
         Ok(Self { stats, sender })
     }
 

@@ -33,8 +33,6 @@ pub enum WebhookError {
     Header(String),
     #[error("webhooks: cannot build the HTTP client: {0}")]
     Client(String),
-    #[error("webhooks: the services must start inside the async runtime")]
-    NoRuntime,
     #[error("webhooks: cannot start the sender thread: {0}")]
     Thread(String),
 }
