@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # REST benchmark: Plenum against a bare axum baseline (plenum-bench-bare) that
 # returns the same bytes behind the same auth layer. See bench/README.md.
+# The same scenarios with webhooks on against off, in one run: bench/webhooks.sh.
 #
 # Usage: bench/rest.sh
 # Environment (all optional):

@@ -13,6 +13,8 @@
 #   DURATION=10s WARMUP=2s REPEATS=3 CONNECTIONS=32 SERVER_CPU=0 WRK_CPU=1
 #   QUEUE_CAPACITY    PLENUM_WEBHOOK_QUEUE_CAPACITY of the webhooks-on server (default: Plenum's, 10000)
 #   SKIP_BUILD=1      use the release binaries already built
+#   PROFILE=1         perf-record the master during the last webhooks-on create_session run and report the
+#                     share of its CPU samples spent in webhook code (the intake inside publish, and the sender)
 # Writes bench/results/webhooks-<RECEIVER>.md. Exits non-zero when a response is
 # not 200, on a socket error, or when the fast receiver (RECEIVER=ok) got no event.
 # All traffic stays on 127.0.0.1; every process started is stopped on exit or Ctrl-C.
@@ -34,7 +36,7 @@ cd "$ROOT"
 BENCH_NAME=webhooks.sh
 source "$BENCH/lib/common.sh"
 COMMAND=$(bench_command bench/webhooks.sh RECEIVER ONLY DURATION WARMUP REPEATS CONNECTIONS SERVER_CPU WRK_CPU \
-    QUEUE_CAPACITY SKIP_BUILD)
+    QUEUE_CAPACITY SKIP_BUILD PROFILE)
 case $RECEIVER in ok | error | hang | absent) ;; *) die "RECEIVER must be ok, error, hang or absent" ;; esac
 
 # ---------------------------------------------------------------- cleanup
@@ -60,6 +62,7 @@ trap 'log "terminated"; exit 143' TERM
 command -v wrk >/dev/null || apt_install wrk
 command -v curl >/dev/null || apt_install curl
 command -v taskset >/dev/null || apt_install util-linux
+if [[ -n "${PROFILE:-}" ]]; then command -v perf >/dev/null || apt_install linux-perf; fi
 CORES=$(nproc)
 (( CORES > SERVER_CPU && CORES > WRK_CPU )) || die "need cores $SERVER_CPU and $WRK_CPU, this machine has $CORES"
 [[ "$SERVER_CPU" != "$WRK_CPU" ]] || die "SERVER_CPU and WRK_CPU must differ"
@@ -158,7 +161,13 @@ for scenario in "${SCENARIOS[@]}"; do
             [[ $variant == off ]] || start_sink
             start_plenum "$variant"
             if [[ "$WARMUP" != 0 && "$WARMUP" != 0s ]]; then run_wrk "$scenario" "$WARMUP"; fi
+            PERF_PID=""
+            if [[ -n "${PROFILE:-}" && $variant == on && $scenario == create_session && $rep == "$REPEATS" ]]; then
+                perf record -q -F 499 -g -p "$SERVER_PID" -o "$WORK/perf.data" -- sleep "${DURATION%s}" >/dev/null 2>&1 &
+                PERF_PID=$!
+            fi
             run_wrk "$scenario" "$DURATION"
+            [[ -z "$PERF_PID" ]] || wait "$PERF_PID" || true
             stop_pid "$SERVER_PID"
             SERVER_PID=""
             [[ $variant == off ]] || stop_sink
@@ -202,6 +211,13 @@ REPORT="$WORK/webhooks.md"
             "$(awk -v a="$on" -v b="$off" 'BEGIN {print a / b}')" \
             "$(median <<<"${P99[off,$scenario]}")" "$(median <<<"${P99[on,$scenario]}")" "${EVENTS[$scenario]% }"
     done
+    if [[ -f "$WORK/perf.data" ]]; then
+        # Inclusive shares: the intake runs inside EventBus::publish on the call path; the sender on its own thread.
+        shares=$(perf report -i "$WORK/perf.data" --children --sort symbol -g none --stdio 2>/dev/null |
+            awk '/BusSink>::accept/ {a=$1} /webhooks::dispatcher::send_all/ {s=$1} END {printf "%s %s", a ? a : "0%", s ? s : "0%"}')
+        echo
+        echo "perf (\`perf record -F 499 -g\` on the master during the last webhooks-on create_session run, inclusive shares of its CPU samples): the intake (\`Intake::accept\`, on the call path) ${shares% *}, the sender (\`send_all\`, idle priority) ${shares#* }."
+    fi
 } >"$REPORT"
 mkdir -p "$BENCH/results"
 cp "$REPORT" "$BENCH/results/webhooks-$RECEIVER.md"
