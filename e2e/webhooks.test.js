@@ -188,9 +188,13 @@ it("a browser call's every event reaches the webhook with OpenVidu's keys and re
 
   const byName = (name) => events.find((e) => e.event === name);
   const joined = byName('participantJoined');
-  // clientData is what the page passed to session.connect (its metadata object); ip is empty without a proxy (README).
-  assert.deepEqual([joined.participantId, JSON.parse(joined.clientData), joined.serverData], [pub.connectionId, { clientData: 'pia' }, 'server-pia']);
-  assert.equal(typeof joined.ip, 'string');
+  // clientData is what the page passed to session.connect (its metadata object); ip is the socket's peer (no proxy).
+  assert.deepEqual([joined.participantId, JSON.parse(joined.clientData), joined.serverData, joined.ip], [
+    pub.connectionId,
+    { clientData: 'pia' },
+    'server-pia',
+    '127.0.0.1',
+  ]);
   assert.match(joined.platform, /Chrome/);
   const inbound = events.find((e) => e.connection === 'INBOUND');
   assert.deepEqual([inbound.streamId, inbound.receivingFrom, inbound.videoSource], [streamId, pub.connectionId, 'CAMERA']);

@@ -283,7 +283,7 @@ pub fn serve_http(
                     stop.stopped().await;
                     stopper.graceful_shutdown(Some(GRACE));
                 });
-                server.serve(app.into_make_service()).await
+                server.serve(app.into_make_service_with_connect_info::<std::net::SocketAddr>()).await
             })
         }
         None => {
@@ -292,6 +292,7 @@ pub fn serve_http(
             let listener = tokio::net::TcpListener::from_std(listener)?.tap_io(|tcp| {
                 let _ = tcp.set_nodelay(true);
             });
+            let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
             tokio::spawn(async move { axum::serve(listener, app).with_graceful_shutdown(stop.stopped()).await })
         }
     })

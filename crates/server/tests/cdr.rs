@@ -93,6 +93,7 @@ async fn participants_and_signals_reach_the_cdr_with_their_reasons() {
     assert_eq!(call, ["sessionCreated", "participantJoined", "signalSent", "participantLeft", "sessionDestroyed"]);
     let field = |event: &str, key: &str| written.iter().find(|(n, _)| n == event).unwrap().1[key].clone();
     assert_eq!(field("participantJoined", "clientData"), "alice");
+    assert_eq!(field("participantJoined", "ip"), "127.0.0.1", "the websocket's peer, without a proxy");
     assert_eq!(field("participantJoined", "serverData"), "alice-data");
     assert_eq!(field("participantJoined", "participantId"), field("participantJoined", "connectionId"));
     assert_eq!(field("signalSent", "type"), "signal:chat");

@@ -25,13 +25,18 @@ const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(5);
 /// The watchdog evicts a client after this many intervals without a ping.
 const MISSED_PINGS: u32 = 3;
 
-/// `GET /openvidu`: upgrades to the signaling websocket. The peer IP comes from
-/// `X-Real-IP`/`X-Forwarded-For` when a proxy sets them.
+/// `GET /openvidu`: upgrades to the signaling websocket. The participant's IP comes
+/// from `X-Real-IP`/`X-Forwarded-For` when a proxy sets them, else from the socket's peer.
 pub async fn upgrade(State(state): State<AppState>, request: Request) -> Response {
+    let peer = request
+        .extensions()
+        .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+        .map(|info| info.0.ip().to_canonical().to_string());
     let ip = ["x-real-ip", "x-forwarded-for"]
         .iter()
         .find_map(|name| request.headers().get(*name).and_then(|v| v.to_str().ok()))
         .map(|v| v.split(',').next().unwrap_or("").trim().to_string())
+        .or(peer)
         .unwrap_or_default();
     websocket::accept(request, move |socket| serve(state, socket, ip))
 }
