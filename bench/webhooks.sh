@@ -12,6 +12,8 @@
 #   ONLY="create_session get_session"  scenarios (bench/wrk/*.lua); create_session makes one event per request
 #   DURATION=10s WARMUP=2s REPEATS=3 CONNECTIONS=32 SERVER_CPU=0 WRK_CPU=1
 #   QUEUE_CAPACITY    PLENUM_WEBHOOK_QUEUE_CAPACITY of the webhooks-on server (default: Plenum's, 10000)
+#   EVENTS            OPENVIDU_WEBHOOK_EVENTS of the webhooks-on server, e.g. '["signalSent"]' (a control:
+#                     webhooks on, but nothing the scenario publishes is queued)
 #   SKIP_BUILD=1      use the release binaries already built
 #   PROFILE=1         perf-record the master during the last webhooks-on create_session run and report the
 #                     share of its CPU samples spent in webhook code (the intake inside publish, and the sender)
@@ -36,7 +38,7 @@ cd "$ROOT"
 BENCH_NAME=webhooks.sh
 source "$BENCH/lib/common.sh"
 COMMAND=$(bench_command bench/webhooks.sh RECEIVER ONLY DURATION WARMUP REPEATS CONNECTIONS SERVER_CPU WRK_CPU \
-    QUEUE_CAPACITY SKIP_BUILD PROFILE)
+    QUEUE_CAPACITY EVENTS SKIP_BUILD PROFILE)
 case $RECEIVER in ok | error | hang | absent) ;; *) die "RECEIVER must be ok, error, hang or absent" ;; esac
 
 # ---------------------------------------------------------------- cleanup
@@ -112,6 +114,7 @@ start_plenum() { # VARIANT (off | on)
     if [[ $variant == on ]]; then
         env+=(OPENVIDU_WEBHOOK=true "OPENVIDU_WEBHOOK_ENDPOINT=$SINK_URL")
         [[ -z "${QUEUE_CAPACITY:-}" ]] || env+=("PLENUM_WEBHOOK_QUEUE_CAPACITY=$QUEUE_CAPACITY")
+        [[ -z "${EVENTS:-}" ]] || env+=("OPENVIDU_WEBHOOK_EVENTS=$EVENTS")
     fi
     # A clean environment in an empty directory: no ./plenum.env, no embedded node's status events.
     (cd "$WORK" && exec env -i PATH="$PATH" SERVER_ADDRESS=127.0.0.1 SERVER_PORT="$port" OPENVIDU_SECRET="$SECRET" \
