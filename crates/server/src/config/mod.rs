@@ -8,6 +8,7 @@
 mod catalog;
 mod declare;
 mod dotenv;
+pub mod header_line;
 mod key;
 mod persist;
 mod property_value;

@@ -190,6 +190,8 @@ mod tests {
             ("OPENVIDU_WEBHOOK", "true"),
             ("OPENVIDU_WEBHOOK_ENDPOINT", "http://127.0.0.1:7777/webhook"),
             ("OPENVIDU_PRO_CLUSTER_AUTOSCALING", "true"),
+            ("OPENVIDU_PRO_CLUSTER_MODE", "auto"),
+            ("OPENVIDU_PRO_CLUSTER_ENVIRONMENT", "local"),
         ]);
         let json = config_json(&config, &config.public_endpoint("127.0.0.1:4443".parse().unwrap()));
         let keys = keys(&json);

@@ -142,6 +142,14 @@ impl Config {
                 ),
             );
         }
+        if settings.get(keys::OPENVIDU_PRO_CLUSTER_AUTOSCALING)
+            && settings.get(keys::OPENVIDU_PRO_CLUSTER_MODE) != "auto"
+        {
+            reject(
+                keys::OPENVIDU_PRO_CLUSTER_AUTOSCALING.name(),
+                "autoscaling needs nodes the master can launch: OPENVIDU_PRO_CLUSTER_MODE=auto with OPENVIDU_PRO_CLUSTER_ENVIRONMENT=local".into(),
+            );
+        }
         if settings.get(keys::OPENVIDU_PRO_CLUSTER_AUTOSCALING_MIN_NODES)
             > settings.get(keys::OPENVIDU_PRO_CLUSTER_AUTOSCALING_MAX_NODES)
         {
@@ -285,6 +293,10 @@ mod tests {
         assert!(err.contains("must be given together"), "{err}");
         let err = load(&[("CERTIFICATE_TYPE", "letsencrypt")]).unwrap_err().to_string();
         assert!(err.contains("ACME"), "{err}");
+        let err = load(&[("OPENVIDU_PRO_CLUSTER_AUTOSCALING", "true")]).unwrap_err().to_string();
+        assert!(err.contains("OPENVIDU_PRO_CLUSTER_AUTOSCALING") && err.contains("MODE=auto"), "{err}");
+        let err = load(&[("OPENVIDU_WEBHOOK_HEADERS", r#"["Bad Name: x"]"#)]).unwrap_err().to_string();
+        assert!(err.contains("OPENVIDU_WEBHOOK_HEADERS") && err.contains("invalid header name"), "{err}");
     }
 
     #[test]

@@ -203,10 +203,7 @@ impl Item {
         match self {
             Item::Text => Ok(()),
             Item::WsUrl => check_url(entry, &["ws", "wss"]),
-            Item::Header => match entry.split_once(": ") {
-                Some((name, value)) if !name.is_empty() && !value.is_empty() => Ok(()),
-                _ => Err("is not an HTTP header; expected 'Name: value'".into()),
-            },
+            Item::Header => super::header_line::parse(entry).map(|_| ()),
             Item::WebhookEvent => {
                 if WEBHOOK_EVENTS.contains(&entry) {
                     Ok(())

@@ -8,7 +8,7 @@
 use std::collections::BTreeSet;
 
 use reqwest::Url;
-use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderName, HeaderValue};
+use reqwest::header::{CONTENT_TYPE, HeaderMap, HeaderValue};
 
 use crate::config::{Config, keys};
 
@@ -63,10 +63,8 @@ impl WebhookSettings {
 pub fn headers(configured: &[String]) -> Result<HeaderMap, WebhookError> {
     let mut map = HeaderMap::new();
     for entry in configured {
-        let invalid = || WebhookError::Header(entry.clone());
-        let (name, value) = entry.split_once(':').ok_or_else(invalid)?;
-        let name = HeaderName::from_bytes(name.trim().as_bytes()).map_err(|_| invalid())?;
-        let value = HeaderValue::from_str(value.trim()).map_err(|_| invalid())?;
+        let (name, value) =
+            crate::config::header_line::parse(entry).map_err(|_| WebhookError::Header(entry.clone()))?;
         map.append(name, value);
     }
     if !map.contains_key(CONTENT_TYPE) {
