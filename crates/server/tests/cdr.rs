@@ -6,9 +6,7 @@ mod common;
 use std::time::Duration;
 
 use common::start;
-use futures_util::{SinkExt, StreamExt};
-use serde_json::{Value, json};
-use tokio_tungstenite::tungstenite::Message;
+use serde_json::Value;
 
 /// The CDR lines written so far, as `(event name, fields)`.
 fn lines(dir: &std::path::Path) -> Vec<(String, Value)> {
@@ -65,26 +63,7 @@ async fn participants_and_signals_reach_the_cdr_with_their_reasons() {
     let root = tempfile::tempdir().unwrap();
     let path = root.path().display().to_string();
     let server = start(&[("OPENVIDU_CDR", "true"), ("OPENVIDU_CDR_PATH", &path)]).await;
-    server.session("room").await;
-    let token = server.connection("room", r#"{"data":"alice-data"}"#).await["token"].as_str().unwrap().to_string();
-    let url = format!("{}/openvidu?sessionId=room", server.base.replace("http", "ws"));
-    let (mut socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
-    let frames = [
-        json!({"jsonrpc": "2.0", "id": 1, "method": "joinRoom", "params": {"token": token, "session": "room", "platform": "test", "metadata": "alice"}}),
-        json!({"jsonrpc": "2.0", "id": 2, "method": "sendMessage", "params": {"message": json!({"type": "signal:chat", "data": "hi"}).to_string()}}),
-        json!({"jsonrpc": "2.0", "id": 3, "method": "leaveRoom", "params": {}}),
-    ];
-    for frame in frames {
-        socket.send(Message::text(frame.to_string())).await.unwrap();
-        loop {
-            let Some(Ok(Message::Text(text))) = socket.next().await else { panic!("socket ended") };
-            let answer: Value = serde_json::from_str(&text).unwrap();
-            if answer["id"] == frame["id"] {
-                assert!(answer.get("error").is_none(), "{answer}");
-                break;
-            }
-        }
-    }
+    common::scripted_call::alice_joins_signals_and_leaves(&server).await;
     let written = wait_for(root.path(), "sessionDestroyed").await;
     let names: Vec<&str> = written.iter().map(|(n, _)| n.as_str()).collect();
     let node_changes = names.iter().filter(|n| **n == "mediaNodeStatusChanged").count();

@@ -15,12 +15,10 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use common::{SECRET, TestServer, keys, sorted, start};
-use futures_util::{SinkExt, StreamExt};
 use hmac::{Hmac, KeyInit, Mac};
 use plenum::webhooks::WebhookCounters;
 use serde_json::{Value, json};
 use tokio::sync::watch;
-use tokio_tungstenite::tungstenite::Message;
 
 /// Generous: the conditions hold within milliseconds on an idle machine.
 const DEADLINE: Duration = Duration::from_secs(20);
@@ -184,26 +182,7 @@ async fn a_websocket_participant_and_a_signal_arrive_with_openvidus_keys() {
         ("OPENVIDU_WEBHOOK_EVENTS", events),
     ])
     .await;
-    server.session("room").await;
-    let token = server.connection("room", r#"{"data":"alice-data"}"#).await["token"].as_str().unwrap().to_string();
-    let url = format!("{}/openvidu?sessionId=room", server.base.replace("http", "ws"));
-    let (mut socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
-    let frames = [
-        json!({"jsonrpc": "2.0", "id": 1, "method": "joinRoom", "params": {"token": token, "session": "room", "platform": "test", "metadata": "alice"}}),
-        json!({"jsonrpc": "2.0", "id": 2, "method": "sendMessage", "params": {"message": json!({"type": "signal:chat", "data": "hi"}).to_string()}}),
-        json!({"jsonrpc": "2.0", "id": 3, "method": "leaveRoom", "params": {}}),
-    ];
-    for frame in frames {
-        socket.send(Message::text(frame.to_string())).await.unwrap();
-        loop {
-            let Some(Ok(Message::Text(text))) = socket.next().await else { panic!("socket ended") };
-            let answer: Value = serde_json::from_str(&text).unwrap();
-            if answer["id"] == frame["id"] {
-                assert!(answer.get("error").is_none(), "{answer}");
-                break;
-            }
-        }
-    }
+    common::scripted_call::alice_joins_signals_and_leaves(&server).await;
     let received = receiver.wait_for(5).await;
     let names: Vec<&str> = received.iter().map(Received::event).collect();
     assert_eq!(names, ["sessionCreated", "participantJoined", "signalSent", "participantLeft", "sessionDestroyed"]);
