@@ -29,6 +29,7 @@ pub enum Step {
     GetUsedCpu,
     GetUsedMemory,
     GetPipelines,
+    GetMetadata,
 }
 
 impl Step {
@@ -51,6 +52,7 @@ impl Step {
             Step::AddIceCandidate => "addIceCandidate",
             Step::GetChildren => "getChildren",
             Step::GetInfo => "getInfo",
+            Step::GetMetadata => "getMetadata",
             Step::GetUsedCpu => "getUsedCpu",
             Step::GetUsedMemory => "getUsedMemory",
             Step::GetPipelines => "getPipelines",

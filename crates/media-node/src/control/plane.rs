@@ -86,6 +86,8 @@ pub struct ControlPlane {
     /// Identifies this node process; `connect` returns it.
     server_id: String,
     build_time: String,
+    /// `ServerManager.getMetadata`: where this node keeps recordings (JSON text).
+    metadata: String,
 }
 
 impl ControlPlane {
@@ -96,7 +98,14 @@ impl ControlPlane {
             bindings: Bindings::default(),
             server_id: uuid::Uuid::new_v4().to_string(),
             build_time: build_time.into(),
+            metadata: String::new(),
         }
+    }
+
+    /// Sets what `ServerManager.getMetadata` answers.
+    pub fn with_metadata(mut self, metadata: String) -> Self {
+        self.metadata = metadata;
+        self
     }
 
     pub fn registry(&self) -> &Registry {
@@ -307,7 +316,7 @@ impl ControlPlane {
         handled: &mut Handled,
     ) -> Result<Option<Value>, RpcError> {
         if object == SERVER_MANAGER_ID {
-            return server_manager::invoke(&self.registry, operation, params, system, &self.build_time)
+            return server_manager::invoke(&self.registry, operation, params, system, &self.build_time, &self.metadata)
                 .unwrap_or_else(|| Err(unknown_operation(operation, params)))
                 .map(Some);
         }
