@@ -283,3 +283,37 @@ async fn releasing_the_pipeline_mid_recording_leaves_a_playable_file() {
     eprintln!("released recording: {streams:?}, {duration} s");
     assert!(has(&streams, "vp8") && has(&streams, "opus"), "{streams:?}");
 }
+
+/// CPU ticks (user + system) the process has used, from `/proc/<pid>/stat`.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("the node's stat");
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    fields[11].parse::<u64>().unwrap_or(0) + fields[12].parse::<u64>().unwrap_or(0)
+}
+
+/// A measurement, not a check: the node's CPU over 20 s with one publisher, without and then
+/// with an individual recording of it. Run with `--ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a 40 s measurement"]
+async fn cpu_of_an_individual_recording() {
+    const SPAN: Duration = Duration::from_secs(20);
+    let setup = setup().await;
+    let pid = setup._node.pid();
+    let (_publisher, passthrough) = setup.publisher().await;
+    let measure = || async {
+        let before = cpu_ticks(pid);
+        tokio::time::sleep(SPAN).await;
+        (cpu_ticks(pid) - before) as f64 / SPAN.as_secs_f64()
+    };
+    let forwarding = measure().await;
+    let (recorder, path) = setup.recorder("cpu.webm", "WEBM").await;
+    setup.connect(&passthrough, &recorder).await;
+    setup.invoke(&recorder, "record", json!({})).await;
+    let recording = measure().await;
+    setup.invoke(&recorder, "stopAndWait", json!({})).await;
+    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    eprintln!(
+        "node CPU, ticks/s (100 = one core): publisher only {forwarding:.1}, with an individual recording {recording:.1}; file {size} bytes"
+    );
+}
