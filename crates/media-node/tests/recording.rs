@@ -284,6 +284,27 @@ async fn releasing_the_pipeline_mid_recording_leaves_a_playable_file() {
     assert!(has(&streams, "vp8") && has(&streams, "opus"), "{streams:?}");
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_interrupted_mid_recording_finishes_the_file_before_exiting() {
+    let mut setup = setup().await;
+    let (_publisher, passthrough) = setup.publisher().await;
+    let (recorder, path) = setup.recorder("interrupted.webm", "WEBM").await;
+    setup.connect(&passthrough, &recorder).await;
+    setup.invoke(&recorder, "record", json!({})).await;
+    setup.recorded(&recorder, 2_000).await;
+    let pid = setup._node.pid().to_string();
+    assert!(Command::new("kill").args(["-INT", &pid]).status().is_ok_and(|s| s.success()));
+    let deadline = Instant::now() + Duration::from_secs(12);
+    while setup._node.is_running() {
+        assert!(Instant::now() < deadline, "the node did not exit after SIGINT");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (streams, duration) = probe(&path);
+    eprintln!("interrupted recording: {streams:?}, {duration} s");
+    assert!(has(&streams, "vp8") && has(&streams, "opus"), "{streams:?}");
+    assert!(duration >= 1.5, "the file's duration was written: {duration}");
+}
+
 /// CPU ticks (user + system) the process has used, from `/proc/<pid>/stat`.
 fn cpu_ticks(pid: u32) -> u64 {
     let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("the node's stat");
