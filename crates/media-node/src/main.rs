@@ -78,13 +78,14 @@ async fn main() -> ExitCode {
             listen: args.listen,
             gc_period: Duration::from_secs(args.gc_period.max(1)),
             session_grace: Duration::from_secs(args.session_grace),
-            recording_root: Some(recording_root),
+            recording_root: Some(recording_root.clone()),
             secret,
         },
         media: MediaConfig {
             rtc_address: args.rtc_address,
             rtc_ports: args.rtc_ports,
             workers: args.workers.unwrap_or(defaults.workers).max(1),
+            recording_root: Some(recording_root),
         },
     };
     let running = match node::start(config).await {
@@ -95,8 +96,20 @@ async fn main() -> ExitCode {
         }
     };
     println!("plenum-media-node listening on {}", running.uri());
-    tokio::select! {
+    let media = running.media.clone();
+    let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(signal) => signal,
+        Err(error) => {
+            eprintln!("plenum-media-node: cannot watch SIGTERM: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let code = tokio::select! {
         _ = running.wait() => ExitCode::FAILURE,
         _ = tokio::signal::ctrl_c() => ExitCode::SUCCESS,
-    }
+        _ = terminate.recv() => ExitCode::SUCCESS,
+    };
+    // A stop (SIGINT or SIGTERM) finishes the files being written before the process goes.
+    tokio::task::spawn_blocking(move || media.finish_recordings()).await.ok();
+    code
 }
