@@ -2,8 +2,8 @@
 //! under their own `--recording-root`, and after a stop their files are pulled
 //! into `OPENVIDU_RECORDING_PATH/<id>/` (`docs/recording.md`, "Files on remote
 //! nodes"). The implementation lives in `recording/remote_pull.rs`; until it is
-//! installed, [`NoRemotePull`] refuses, and a recording on a remote node fails
-//! at its stop with that message instead of pretending to be ready.
+//! installed, [`NoRemotePull`] refuses, and a recording on a remote node is
+//! refused at its start (500, with that message) instead of pretending to work.
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
