@@ -30,6 +30,14 @@ pub enum Step {
     GetUsedMemory,
     GetPipelines,
     GetMetadata,
+    CreateRecorderEndpoint,
+    CreateComposite,
+    CreateHubPort,
+    Record,
+    Pause,
+    StopRecording,
+    StopAndWait,
+    GetStats,
 }
 
 impl Step {
@@ -56,6 +64,14 @@ impl Step {
             Step::GetUsedCpu => "getUsedCpu",
             Step::GetUsedMemory => "getUsedMemory",
             Step::GetPipelines => "getPipelines",
+            Step::CreateRecorderEndpoint => "create RecorderEndpoint",
+            Step::CreateComposite => "create Composite",
+            Step::CreateHubPort => "create HubPort",
+            Step::Record => "record",
+            Step::Pause => "pause",
+            Step::StopRecording => "stop",
+            Step::StopAndWait => "stopAndWait",
+            Step::GetStats => "getStats",
         }
     }
 }
