@@ -82,15 +82,17 @@ export async function describe(file) {
 
 /**
  * Decodes the video frame at `atSeconds` as 8-bit grey and returns
- * {width, height, mean, variance} of its luma.
+ * {width, height, pixels, mean, variance} of its luma; with `crop` {x, y, w, h},
+ * of that rectangle only.
  */
-export async function lumaStats(file, atSeconds) {
+export async function lumaStats(file, atSeconds, crop) {
   const info = await describe(file);
   if (!info.video) throw new Error(`${file} has no video stream`);
   const { width, height } = info.video;
+  const filter = crop ? ['-vf', `crop=${crop.w}:${crop.h}:${crop.x}:${crop.y}`] : [];
   const { stdout } = await run(
     'ffmpeg',
-    ['-v', 'error', '-ss', String(atSeconds), '-i', file, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'gray', '-'],
+    ['-v', 'error', '-ss', String(atSeconds), '-i', file, ...filter, '-frames:v', '1', '-f', 'rawvideo', '-pix_fmt', 'gray', '-'],
     { encoding: 'buffer' },
   );
   // A decoder may hand over a frame of another size than the stream header says (a resolution change): trust the bytes.
