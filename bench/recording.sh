@@ -481,7 +481,7 @@ if [[ $MODE == composed ]]; then
         [[ -z "${CPU[chromium]:-}" ]] || echo "\"Chromium + x11grab\" ${CPU[chromium]}"
     } >"$WORK/plot.dat"
     gnuplot <<EOF
-set terminal pngcairo size 900,500 font 'sans,11'
+set terminal pngcairo size 900,500 font 'sans,11' noenhanced
 set output '$PLOT'
 set title "COMPOSED ${WIDTH}x${HEIGHT}@$FPS of 4 streams: CPU seconds per recorded second ($(date -u +%Y-%m-%d))"
 set style data histogram
