@@ -3,12 +3,14 @@
 //! - [`control`]: the Kurento object model and its rules, without I/O;
 //! - [`transport`]: the control websocket that feeds the control plane;
 //! - [`media`]: the SFU, str0m endpoints on one worker thread per core;
+//! - [`recording`]: recorders and Composites (GStreamer) fed from the workers;
 //! - [`system`]: load figures from `/proc` for the ServerManager;
 //! - [`node`]: all of it started together, as the binary and the master run it.
 
 pub mod control;
 pub mod media;
 pub mod node;
+pub mod recording;
 pub mod system;
 pub mod transport;
 

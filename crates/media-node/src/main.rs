@@ -66,6 +66,7 @@ async fn main() -> ExitCode {
             rtc_address: args.rtc_address,
             rtc_ports: args.rtc_ports,
             workers: args.workers.unwrap_or(defaults.workers).max(1),
+            recording_root: None,
         },
     };
     let running = match node::start(config).await {

@@ -72,10 +72,9 @@ async fn unsupported_and_unknown_types_are_40108_naming_the_type() {
     for type_name in [
         "FaceOverlayFilter",
         "PlayerEndpoint",
-        "RecorderEndpoint",
         "GStreamerFilter",
         "kurento.ZBarFilter",
-        "Composite",
+        "Mixer",
         "Frobnicator",
         "kurento.Frobnicator",
         "MediaElement",

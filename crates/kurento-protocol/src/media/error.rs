@@ -29,6 +29,14 @@ pub enum Step {
     GetUsedCpu,
     GetUsedMemory,
     GetPipelines,
+    CreateRecorderEndpoint,
+    CreateComposite,
+    CreateHubPort,
+    Record,
+    Pause,
+    StopRecording,
+    StopAndWait,
+    GetStats,
 }
 
 impl Step {
@@ -54,6 +62,14 @@ impl Step {
             Step::GetUsedCpu => "getUsedCpu",
             Step::GetUsedMemory => "getUsedMemory",
             Step::GetPipelines => "getPipelines",
+            Step::CreateRecorderEndpoint => "create RecorderEndpoint",
+            Step::CreateComposite => "create Composite",
+            Step::CreateHubPort => "create HubPort",
+            Step::Record => "record",
+            Step::Pause => "pause",
+            Step::StopRecording => "stop",
+            Step::StopAndWait => "stopAndWait",
+            Step::GetStats => "getStats",
         }
     }
 }

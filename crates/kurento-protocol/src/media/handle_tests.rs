@@ -89,3 +89,57 @@ async fn endpoint_operations_send_kurentos_shapes() {
     let error = endpoint.subscribe("Error").await.unwrap_err();
     assert_eq!(error.step, Step::Subscribe);
 }
+
+fn recording_script(request: &Request) -> Result<Value, RpcError> {
+    Ok(match (request.method.as_str(), operation(request)) {
+        ("create", _) => {
+            let kind = request.params.get("type").and_then(Value::as_str).unwrap_or_default();
+            json!(format!("p/x_kurento.{kind}"))
+        }
+        (_, "getStats") => json!({"framesWritten": 10, "bytes": 2048, "durationMs": 400, "startedAtMs": 7}),
+        _ => Value::Null,
+    })
+}
+
+#[tokio::test]
+async fn recorder_and_composite_send_the_contracts_shapes() {
+    let node = FakeNode::start(0, recording_script).await;
+    let client = node.client().await;
+    let pipeline = MediaPipeline::from_id(&client, "p_kurento.MediaPipeline");
+    let passthrough = PassThrough::from_id(&client, "p/t_kurento.PassThrough");
+    let recorder = RecorderEndpoint::create(&pipeline, "file:///r/a.webm", MediaProfile::WebmAudioOnly).await.unwrap();
+    let options = CompositeOptions { layout: "PICTURE_IN_PICTURE".into(), ..CompositeOptions::default() };
+    let composite = Composite::create(&pipeline, &options).await.unwrap();
+    let port = composite.create_port().await.unwrap();
+    passthrough.connect(&port).await.unwrap();
+    port.connect(&recorder).await.unwrap();
+    recorder.record().await.unwrap();
+    let stats = recorder.stats().await.unwrap();
+    recorder.stop_and_wait().await.unwrap();
+    assert_eq!((stats.bytes, stats.duration_ms, stats.frames_dropped), (2048, 400, 0));
+
+    let requests = node.requests();
+    let summaries: Vec<String> = requests.iter().map(Request::summary).collect();
+    assert_eq!(
+        summaries,
+        [
+            "create RecorderEndpoint",
+            "create Composite",
+            "create HubPort",
+            "invoke connect",
+            "invoke connect",
+            "invoke record",
+            "invoke getStats",
+            "invoke stopAndWait"
+        ]
+    );
+    let recorder_params = &requests[0].params["constructorParams"];
+    assert_eq!(recorder_params["uri"], "file:///r/a.webm");
+    assert_eq!(recorder_params["mediaProfile"], "WEBM_AUDIO_ONLY");
+    assert_eq!(recorder_params["mediaPipeline"], "p_kurento.MediaPipeline");
+    assert_eq!(requests[1].params["constructorParams"]["layout"], "PICTURE_IN_PICTURE");
+    assert_eq!(requests[2].params["constructorParams"]["hub"], composite.id());
+    assert_eq!(requests[3].params["operationParams"], json!({"sink": port.id()}));
+    assert_eq!(MediaProfile::webm_for(true, true), MediaProfile::Webm);
+    assert_eq!(MediaProfile::webm_for(false, true).as_str(), "WEBM_VIDEO_ONLY");
+}

@@ -30,6 +30,11 @@ impl MediaPipeline {
         self.object.id()
     }
 
+    /// The client of the node the pipeline lives on (elements are created beside it).
+    pub(crate) fn client(&self) -> &KurentoClient {
+        self.object.client()
+    }
+
     /// `create WebRtcEndpoint {mediaPipeline}`.
     pub async fn create_webrtc_endpoint(&self) -> MediaResult<WebRtcEndpoint> {
         let params = json!({"mediaPipeline": self.id()});

@@ -12,14 +12,34 @@ use serde_json::{Map, Value, json};
 use super::binding::{Bindings, SocketId};
 use super::classes::{Access, accessor};
 use super::links::{LinkChange, Links, MediaType};
+use super::recording_params::{self, CompositeParams, RecorderParams};
 use super::registry::Registry;
 use super::server_manager::{self, SystemSnapshot};
 
 /// What a media element is, for the media layer.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ElementKind {
-    WebRtc { recv_only: bool, send_only: bool },
+    WebRtc {
+        recv_only: bool,
+        send_only: bool,
+    },
     PassThrough,
+    Composite(CompositeParams),
+    /// A port of the Composite that is its parent (the id's parent).
+    HubPort,
+}
+
+/// The RecorderEndpoint operations, carried out by the recorder's thread.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecorderOp {
+    Record,
+    Pause,
+    /// Answers at once; the file is finalised in the background.
+    Stop,
+    /// Answers when the file is complete (bounded).
+    StopAndWait,
+    GetStats,
+    GetState,
 }
 
 /// Fire-and-forget orders to the media layer, applied in order.
@@ -44,15 +64,52 @@ pub enum MediaCommand {
 /// Requests whose answer the reply needs.
 #[derive(Debug, Clone, PartialEq)]
 pub enum MediaRequest {
-    ProcessOffer { endpoint: String, offer: String },
-    GenerateOffer { endpoint: String, audio: bool, video: bool },
-    ProcessAnswer { endpoint: String, answer: String },
-    GatherCandidates { endpoint: String },
-    AddIceCandidate { endpoint: String, candidate: String, sdp_mid: String, sdp_m_line_index: u32 },
-    LocalDescription { endpoint: String },
-    RemoteDescription { endpoint: String },
-    IsMediaFlowing { element: String, media: MediaType, incoming: bool },
-    RequestKeyframe { endpoint: String },
+    ProcessOffer {
+        endpoint: String,
+        offer: String,
+    },
+    GenerateOffer {
+        endpoint: String,
+        audio: bool,
+        video: bool,
+    },
+    ProcessAnswer {
+        endpoint: String,
+        answer: String,
+    },
+    GatherCandidates {
+        endpoint: String,
+    },
+    AddIceCandidate {
+        endpoint: String,
+        candidate: String,
+        sdp_mid: String,
+        sdp_m_line_index: u32,
+    },
+    LocalDescription {
+        endpoint: String,
+    },
+    RemoteDescription {
+        endpoint: String,
+    },
+    IsMediaFlowing {
+        element: String,
+        media: MediaType,
+        incoming: bool,
+    },
+    RequestKeyframe {
+        endpoint: String,
+    },
+    /// A RecorderEndpoint registered as `id`; the media layer checks the path (recording
+    /// root, folder) and answers with the id, or an error that undoes the creation.
+    CreateRecorder {
+        id: String,
+        params: RecorderParams,
+    },
+    Recorder {
+        id: String,
+        op: RecorderOp,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -86,6 +143,11 @@ pub struct ControlPlane {
     /// Identifies this node process; `connect` returns it.
     server_id: String,
     build_time: String,
+    /// Objects whose creation waits for the media layer's answer, by socket and session;
+    /// a refusal removes them again (see [`ControlPlane::media_answered`]).
+    pending_creations: std::collections::HashMap<(SocketId, String), String>,
+    /// The creation the request being handled just asked for, before its socket is known.
+    created_pending: Option<(String, String)>,
 }
 
 impl ControlPlane {
@@ -96,6 +158,8 @@ impl ControlPlane {
             bindings: Bindings::default(),
             server_id: uuid::Uuid::new_v4().to_string(),
             build_time: build_time.into(),
+            pending_creations: Default::default(),
+            created_pending: None,
         }
     }
 
@@ -147,6 +211,9 @@ impl ControlPlane {
             Err(error) => return Handled::now(Err(error)),
         };
         let handled = self.execute(&session, call, now, system);
+        if let Some((session, id)) = self.created_pending.take() {
+            self.pending_creations.insert((socket, session), id);
+        }
         if let Reply::Now(Ok(_)) = handled.reply {
             self.bind(socket, &session, now);
         }
@@ -161,6 +228,12 @@ impl ControlPlane {
         answer: Result<Value, RpcError>,
         now: u64,
     ) -> Result<Value, RpcError> {
+        if let Some(id) = self.pending_creations.remove(&(socket, session.to_string()))
+            && answer.is_err()
+        {
+            self.links.forget(&id);
+            self.registry.release(&id);
+        }
         let value = answer?;
         self.bind(socket, session, now);
         Ok(json!({"value": value, "sessionId": session}))
@@ -215,6 +288,7 @@ impl ControlPlane {
             Call::Create { type_name, constructor_params, .. } => {
                 let mut handled = Handled::now(Ok(Value::Null));
                 match self.create(session, &type_name, &constructor_params, now, &mut handled) {
+                    Ok(_) if matches!(handled.reply, Reply::Media { .. }) => {}
                     Ok(id) => handled.reply = Reply::Now(Ok(with_value(json!(id)))),
                     Err(error) => handled.reply = Reply::Now(Err(error)),
                 }
@@ -284,11 +358,26 @@ impl ControlPlane {
                 send_only: params.get("sendonly").and_then(Value::as_bool).unwrap_or(false),
             }),
             "PassThrough" => Some(ElementKind::PassThrough),
+            "Composite" => Some(ElementKind::Composite(recording_params::composite_params(params)?)),
+            "HubPort" => Some(ElementKind::HubPort),
+            _ => None,
+        };
+        let recorder = match object_id::bare_type(type_name) {
+            "RecorderEndpoint" => Some(recording_params::recorder_params(params)?),
             _ => None,
         };
         let id = self.registry.create(session, type_name, params, now)?;
         if let Some(kind) = kind {
             handled.commands.push(MediaCommand::Create { id: id.clone(), kind });
+        }
+        if let Some(recorder) = recorder {
+            let uri = params.get("uri").cloned().unwrap_or(Value::Null);
+            self.registry.object_mut(&id)?.properties.insert("uri".into(), uri);
+            self.created_pending = Some((session.to_string(), id.clone()));
+            handled.reply = Reply::Media {
+                session: session.to_string(),
+                request: MediaRequest::CreateRecorder { id: id.clone(), params: recorder },
+            };
         }
         handled.events.push(Event::new("ObjectCreated", SERVER_MANAGER_ID, now, fields(json!({"object": id}))));
         Ok(id)
@@ -312,6 +401,15 @@ impl ControlPlane {
                 .map(Some);
         }
         let class = self.registry.touch(session, object)?.class;
+        if class.name == "RecorderEndpoint"
+            && let Some(op) = recorder_op(operation)
+        {
+            handled.reply = Reply::Media {
+                session: session.to_string(),
+                request: MediaRequest::Recorder { id: object.into(), op },
+            };
+            return Ok(None);
+        }
         if let Some((is_setter, property)) = accessor(class, operation) {
             if !is_setter {
                 return self.registry.get_property(object, property).map(Some);
@@ -495,7 +593,23 @@ impl ControlPlane {
 
 /// Whether the media layer holds state for this object (and must release it).
 fn class_built_in_media(id: &str) -> bool {
-    matches!(object_id::class_of(id), Some("WebRtcEndpoint" | "PassThrough"))
+    matches!(
+        object_id::class_of(id),
+        Some("WebRtcEndpoint" | "PassThrough" | "RecorderEndpoint" | "Composite" | "HubPort")
+    )
+}
+
+/// The RecorderEndpoint operations the recorder itself answers (`getState` reads its live state).
+fn recorder_op(operation: &str) -> Option<RecorderOp> {
+    Some(match operation {
+        "record" => RecorderOp::Record,
+        "pause" => RecorderOp::Pause,
+        "stop" => RecorderOp::Stop,
+        "stopAndWait" => RecorderOp::StopAndWait,
+        "getStats" => RecorderOp::GetStats,
+        "getState" => RecorderOp::GetState,
+        _ => return None,
+    })
 }
 
 fn fields(value: Value) -> Map<String, Value> {

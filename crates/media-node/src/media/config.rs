@@ -34,6 +34,8 @@ pub struct MediaConfig {
     pub rtc_ports: Option<PortRange>,
     /// Media worker threads, each with its own socket.
     pub workers: usize,
+    /// When set, recorders may only write inside this folder (remote nodes, `--recording-root`).
+    pub recording_root: Option<std::path::PathBuf>,
 }
 
 impl Default for MediaConfig {
@@ -42,6 +44,7 @@ impl Default for MediaConfig {
             rtc_address: IpAddr::from([127, 0, 0, 1]),
             rtc_ports: None,
             workers: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
+            recording_root: None,
         }
     }
 }

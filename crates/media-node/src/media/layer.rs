@@ -13,7 +13,8 @@ use tokio::sync::{mpsc, oneshot};
 use super::config::MediaConfig;
 use super::worker::{self, WorkerHandle, WorkerMessage};
 use crate::control::links::LinkChange;
-use crate::control::plane::{MediaCommand, MediaRequest};
+use crate::control::plane::{ElementKind, MediaCommand, MediaRequest};
+use crate::recording::studio::Studio;
 use crate::transport::{MediaAnswer, MediaPort};
 
 /// Which worker owns which pipeline: the least loaded one at the pipeline's first element.
@@ -44,6 +45,8 @@ impl Placement {
 pub struct MediaLayer {
     workers: Vec<WorkerHandle>,
     placement: Mutex<Placement>,
+    /// Recorders and Composites; dropping the layer finishes open recordings.
+    studio: Studio,
 }
 
 impl MediaLayer {
@@ -58,12 +61,18 @@ impl MediaLayer {
             workers.push(handle);
         }
         let placement = Placement { pipelines_per_worker: vec![0; count], ..Placement::default() };
-        Ok((Arc::new(Self { workers, placement: Mutex::new(placement) }), receiver))
+        let studio = Studio::new(events, config.recording_root.clone());
+        Ok((Arc::new(Self { workers, placement: Mutex::new(placement), studio }), receiver))
     }
 
     /// The UDP address each worker receives media on.
     pub fn media_addresses(&self) -> Vec<SocketAddr> {
         self.workers.iter().map(|w| w.address).collect()
+    }
+
+    /// Finishes every open recording (bounded wait): for a node that is about to exit.
+    pub fn finish_recordings(&self) {
+        self.studio.finish_all();
     }
 
     fn worker_for(&self, element: &str) -> &WorkerHandle {
@@ -83,6 +92,22 @@ impl MediaPort for MediaLayer {
         };
         let pipeline = object_id::pipeline_of(element).to_string();
         let releases_pipeline = matches!(&command, MediaCommand::Release { id } if *id == pipeline);
+        match &command {
+            MediaCommand::Create { id, kind: ElementKind::Composite(params) } => {
+                return self.studio.create_composite(id, *params);
+            }
+            MediaCommand::Create { id, kind: ElementKind::HubPort } => {
+                let worker = self.worker_for(element);
+                worker.send(WorkerMessage::Command(command.clone()));
+                if let Some(tap) = self.studio.create_hubport(id) {
+                    worker.send(WorkerMessage::AddTap { id: id.clone(), tap });
+                }
+                return;
+            }
+            MediaCommand::Release { id } => self.studio.release(id),
+            MediaCommand::Link(change) => self.studio.link(change),
+            _ => {}
+        }
         self.worker_for(element).send(WorkerMessage::Command(command));
         if releases_pipeline {
             self.placement.lock().unwrap_or_else(|p| p.into_inner()).forget(&pipeline);
@@ -100,6 +125,14 @@ impl MediaPort for MediaLayer {
             | MediaRequest::RemoteDescription { endpoint }
             | MediaRequest::RequestKeyframe { endpoint } => endpoint,
             MediaRequest::IsMediaFlowing { element, .. } => element,
+            MediaRequest::CreateRecorder { id, params } => {
+                let created = self.studio.create_recorder(id, params.clone()).map(|tap| {
+                    self.worker_for(id).send(WorkerMessage::AddTap { id: id.clone(), tap });
+                    serde_json::json!(id)
+                });
+                return Box::pin(std::future::ready(created));
+            }
+            MediaRequest::Recorder { id, op } => return self.studio.request(id, *op),
         };
         let (answer, answered) = oneshot::channel();
         self.worker_for(element).send(WorkerMessage::Request(request, answer));

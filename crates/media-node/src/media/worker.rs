@@ -21,9 +21,10 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::config::MediaConfig;
 use super::endpoint::{WebRtcEndpoint, media_index};
-use super::routes::{Routes, Slot};
+use super::routes::{Role, Routes, Slot};
 use crate::control::links::{LinkChange, MediaType};
 use crate::control::plane::{ElementKind, MediaCommand, MediaRequest};
+use crate::recording::tap::{Codec, Frame, Tap};
 
 const SOCKET: Token = Token(0);
 const WAKER: Token = Token(1);
@@ -36,6 +37,11 @@ const RECEIVE_BUFFER: usize = 2048;
 
 pub enum WorkerMessage {
     Command(MediaCommand),
+    /// A recorder or a Composite input HubPort: frames routed to `id` go into the tap.
+    AddTap {
+        id: String,
+        tap: Tap,
+    },
     Request(MediaRequest, oneshot::Sender<Result<Value, RpcError>>),
 }
 
@@ -125,6 +131,10 @@ fn bind(config: &MediaConfig, next_port: &mut Option<u16>) -> std::io::Result<Ud
 enum Element {
     WebRtc(Box<WebRtcEndpoint>),
     PassThrough,
+    /// Hands frames to a recorder or a Composite.
+    Tap(Box<Tap>),
+    /// A Composite's output HubPort seen from here: takes and gives no frames.
+    Opaque,
     /// str0m failed on this endpoint (an internal panic or a fatal error); it no longer carries media.
     Failed,
 }
@@ -145,6 +155,8 @@ struct Drops {
     send_failed: u64,
     /// Frames a subscriber's endpoint did not take (no matching codec, or its send queue is full).
     not_written: u64,
+    /// Frames a recorder's or Composite's queue had no room for.
+    tap_full: u64,
 }
 
 struct Worker {
@@ -219,6 +231,7 @@ impl Worker {
         loop {
             match messages.try_recv() {
                 Ok(WorkerMessage::Command(command)) => self.command(command),
+                Ok(WorkerMessage::AddTap { id, tap }) => self.add(id, Element::Tap(Box::new(tap))),
                 Ok(WorkerMessage::Request(request, answer)) => {
                     let result = self.request(request);
                     let _ = answer.send(result);
@@ -440,7 +453,10 @@ impl Worker {
         }
         let sinks = self.routes.take_sinks(slot, media);
         for &sink in &sinks {
-            let Some(target) = self.endpoint_mut(sink) else { continue };
+            let Some(target) = self.endpoint_mut(sink) else {
+                self.tap_frame(sink, media, &data, now);
+                continue;
+            };
             let Some(mid) = target.outgoing_mid(media).filter(|_| target.ice_connected) else { continue };
             let written = catch_unwind(AssertUnwindSafe(|| {
                 let writer = target.rtc.writer(mid)?;
@@ -466,6 +482,32 @@ impl Worker {
         self.routes.restore(slot, media, sinks);
     }
 
+    /// Hands a frame to a recorder's or Composite's tap (off the endpoint path: only sinks that
+    /// are not WebRTC endpoints get here).
+    fn tap_frame(&mut self, sink: Slot, media: MediaType, data: &MediaData, now: Instant) {
+        let Some(Some(Member { element: Element::Tap(tap), .. })) = self.members.get(sink) else { return };
+        let spec = data.params.spec();
+        let codec = match spec.codec {
+            str0m::format::Codec::Vp8 => Codec::Vp8,
+            str0m::format::Codec::Vp9 => Codec::Vp9,
+            str0m::format::Codec::H264 => Codec::H264,
+            str0m::format::Codec::Opus => Codec::Opus,
+            _ => Codec::Other,
+        };
+        let frame = Frame {
+            media,
+            codec,
+            rtp_time: data.time.numer(),
+            clock_rate: data.time.denom(),
+            keyframe: data.is_keyframe(),
+            arrival: now,
+            data: data.data.clone(),
+        };
+        if !tap.offer(frame) {
+            self.drops.tap_full += 1;
+        }
+    }
+
     /// Asks a source endpoint for a keyframe, at most once per throttle spacing.
     /// Only a request that went out counts (none can before the source's video stream is known).
     /// A request inside the spacing is remembered and sent when the spacing ends, so a
@@ -486,6 +528,12 @@ impl Worker {
         for slot in 0..self.members.len() {
             if self.endpoint(slot).is_some_and(|e| e.keyframes.deferred_due(now)) {
                 self.keyframe_from(slot, now);
+            }
+            if let Some(Some(Member { element: Element::Tap(tap), .. })) = self.members.get(slot)
+                && tap.take_keyframe_request()
+                && let Some(origin) = self.routes.origin(slot, MediaType::Video)
+            {
+                self.keyframe_from(origin, now);
             }
             for media in [MediaType::Audio, MediaType::Video] {
                 let index = media_index(media).unwrap_or(0);
@@ -525,6 +573,9 @@ impl Worker {
     fn create(&mut self, id: String, kind: ElementKind) {
         let element = match kind {
             ElementKind::PassThrough => Element::PassThrough,
+            // Composites live on their own threads; their HubPorts arrive as taps (`AddTap`).
+            ElementKind::Composite(_) => return,
+            ElementKind::HubPort => Element::Opaque,
             ElementKind::WebRtc { recv_only, send_only } => {
                 match WebRtcEndpoint::new(self.local, recv_only, send_only, Instant::now()) {
                     Ok(endpoint) => Element::WebRtc(Box::new(endpoint)),
@@ -535,6 +586,18 @@ impl Worker {
                 }
             }
         };
+        self.add(id, element);
+    }
+
+    /// Puts an element in a slot (replacing an element of the same id: a HubPort becomes a tap).
+    fn add(&mut self, id: String, element: Element) {
+        if let Some(&slot) = self.slot_of.get(&id) {
+            if let Some(member) = self.members[slot].as_mut() {
+                member.element = element;
+            }
+            self.recompute_routes();
+            return;
+        }
         let member = Member { id: id.clone(), element, queued: false };
         let slot = match self.free.pop() {
             Some(slot) => {
@@ -588,9 +651,13 @@ impl Worker {
 
     fn recompute_routes(&mut self) {
         let members = &self.members;
-        let is_webrtc =
-            |slot: Slot| matches!(members.get(slot), Some(Some(Member { element: Element::WebRtc(_), .. })));
-        self.routes = Routes::compute(&self.source_of, is_webrtc);
+        let role = |slot: Slot| match members.get(slot) {
+            Some(Some(Member { element: Element::WebRtc(_), .. })) => Role::Endpoint,
+            Some(Some(Member { element: Element::Tap(_), .. })) => Role::Tap,
+            Some(Some(Member { element: Element::PassThrough, .. })) => Role::PassThrough,
+            _ => Role::Opaque,
+        };
+        self.routes = Routes::compute(&self.source_of, role);
     }
 
     /// The WebRTC endpoint media of `media` type reaching `slot` starts from (itself, if it is one).
@@ -616,6 +683,9 @@ impl Worker {
             | MediaRequest::RemoteDescription { endpoint }
             | MediaRequest::RequestKeyframe { endpoint } => endpoint,
             MediaRequest::IsMediaFlowing { element, .. } => element,
+            MediaRequest::CreateRecorder { id, .. } | MediaRequest::Recorder { id, .. } => {
+                return Err(RpcError::new(ErrorCode::UnexpectedError, format!("'{id}' is not a worker's element")));
+            }
         };
         let slot = *self
             .slot_of
@@ -650,7 +720,11 @@ impl Worker {
                 );
                 Ok(Value::Null)
             }
-            MediaRequest::IsMediaFlowing { .. } => unreachable!("answered above"),
+            MediaRequest::IsMediaFlowing { .. }
+            | MediaRequest::CreateRecorder { .. }
+            | MediaRequest::Recorder { .. } => {
+                unreachable!("answered above")
+            }
         };
         self.announce_candidates(slot);
         self.drain(slot);
