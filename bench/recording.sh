@@ -28,7 +28,7 @@
 #   SUBSCRIBERS=3              subscribers of the publisher (individual)
 #   BASELINES="floor chromium" the baselines to run (composed); "" runs none
 #   SKIP_PLENUM=1              run the baselines only (no master, no loadtest)
-#   X264_PRESET=veryfast X264_TUNE=zerolatency   the baselines' x264 settings (Plenum's recorder's)
+#   X264_PRESET=veryfast X264_TUNE=zerolatency X264_BITRATE=2048k   the baselines' x264 settings (the node's x264enc)
 #   SKIP_BUILD=1               use the release binaries already built
 #   CHROMIUM_BIN=path          the browser (default: Debian's /usr/bin/chromium)
 #   FLOOR_TARGET=1.3 CHROMIUM_TARGET=0.25 INDIVIDUAL_TARGET=5   targets (ratios; percent)
@@ -45,6 +45,8 @@ SUBSCRIBERS=${SUBSCRIBERS:-3}
 BASELINES=${BASELINES-floor chromium}
 X264_PRESET=${X264_PRESET:-veryfast}
 X264_TUNE=${X264_TUNE:-zerolatency}
+# The node's x264enc runs at GStreamer's default bitrate (2048 kbit/s) with a keyframe every 2 s: the same here.
+X264_BITRATE=${X264_BITRATE:-2048k}
 FLOOR_TARGET=${FLOOR_TARGET:-1.3}
 CHROMIUM_TARGET=${CHROMIUM_TARGET:-0.25}
 INDIVIDUAL_TARGET=${INDIVIDUAL_TARGET:-5}
@@ -59,7 +61,7 @@ BENCH_NAME=recording.sh
 source "$ROOT/bench/lib/common.sh"
 source "$ROOT/bench/lib/proc.sh"
 COMMAND=$(bench_command bench/recording.sh MODE DURATION WARMUP IDLE SUBSCRIBERS BASELINES SKIP_PLENUM \
-    X264_PRESET X264_TUNE SKIP_BUILD CHROMIUM_BIN FLOOR_TARGET CHROMIUM_TARGET INDIVIDUAL_TARGET)
+    X264_PRESET X264_TUNE X264_BITRATE SKIP_BUILD CHROMIUM_BIN FLOOR_TARGET CHROMIUM_TARGET INDIVIDUAL_TARGET)
 case $MODE in
     composed) RESULTS="$ROOT/bench/results/recording.md"; PLOT="$ROOT/bench/results/recording.png" ;;
     individual) RESULTS="$ROOT/bench/results/recording-individual.md"; PLOT="" ;;
@@ -136,7 +138,7 @@ probe() {
 }
 
 # x264 + AAC, as Plenum's recorder encodes a COMPOSED recording.
-ENCODE=(-c:v libx264 -preset "$X264_PRESET" -tune "$X264_TUNE" -pix_fmt yuv420p -r "$FPS" -c:a aac -b:a 128k)
+ENCODE=(-c:v libx264 -preset "$X264_PRESET" -tune "$X264_TUNE" -b:v "$X264_BITRATE" -g $((FPS * 2)) -pix_fmt yuv420p -r "$FPS" -c:a aac -b:a 128k)
 TILE_W=$((WIDTH / 2))
 TILE_H=$((HEIGHT / 2))
 # One tile: the clip scaled to fit a quarter of the frame, centred on black (BEST_FIT with 4 inputs).
