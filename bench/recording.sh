@@ -28,6 +28,11 @@
 #   SUBSCRIBERS=3              subscribers of the publisher (individual)
 #   BASELINES="floor chromium" the baselines to run (composed); "" runs none
 #   SKIP_PLENUM=1              run the baselines only (no master, no loadtest)
+#   VIA=master|node            master (default): the REST API of a master with its embedded node, measuring the
+#                              master's process; node: a separate plenum-media-node, the loadtest's publishers
+#                              in one pipeline (--shared-room) and the recording made over the Kurento protocol
+#                              as the master's service makes it (bench/recording/node-recorder.mjs), measuring
+#                              the plenum-media-node process
 #   X264_PRESET=veryfast X264_TUNE=zerolatency X264_BITRATE=2048k   the baselines' x264 settings (the node's x264enc)
 #   SKIP_BUILD=1               use the release binaries already built
 #   CHROMIUM_BIN=path          the browser (default: Debian's /usr/bin/chromium)
@@ -38,6 +43,7 @@
 set -euo pipefail
 
 MODE=${MODE:-composed}
+VIA=${VIA:-master}
 DURATION=${DURATION:-60}
 WARMUP=${WARMUP:-5}
 IDLE=${IDLE:-10}
@@ -60,13 +66,15 @@ cd "$ROOT"
 BENCH_NAME=recording.sh
 source "$ROOT/bench/lib/common.sh"
 source "$ROOT/bench/lib/proc.sh"
-COMMAND=$(bench_command bench/recording.sh MODE DURATION WARMUP IDLE SUBSCRIBERS BASELINES SKIP_PLENUM \
+COMMAND=$(bench_command bench/recording.sh MODE VIA DURATION WARMUP IDLE SUBSCRIBERS BASELINES SKIP_PLENUM \
     X264_PRESET X264_TUNE X264_BITRATE SKIP_BUILD CHROMIUM_BIN FLOOR_TARGET CHROMIUM_TARGET INDIVIDUAL_TARGET)
 case $MODE in
     composed) RESULTS="$ROOT/bench/results/recording.md"; PLOT="$ROOT/bench/results/recording.png" ;;
     individual) RESULTS="$ROOT/bench/results/recording-individual.md"; PLOT="" ;;
     *) die "MODE must be composed or individual" ;;
 esac
+[[ $VIA == master || $VIA == node ]] || die "VIA must be master or node"
+if [[ $VIA == node ]]; then RESULTS=${RESULTS%.md}-node.md; PLOT=${PLOT:+${PLOT%.png}-node.png}; fi
 
 # ---------------------------------------------------------------- cleanup
 PIDS=()        # everything started in the background, stopped in reverse order
@@ -104,12 +112,13 @@ CHROMIUM=${CHROMIUM_BIN:-$(command -v chromium)}
 TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
 MASTER_BIN="$TARGET_DIR/release/plenum"
 LOAD_BIN="$TARGET_DIR/release/plenum-loadtest"
+NODE_BIN="$TARGET_DIR/release/plenum-media-node"
 if [[ -z "${SKIP_PLENUM:-}" ]]; then
     if [[ -z "${SKIP_BUILD:-}" ]]; then
         log "building release binaries"
-        cargo build --release --quiet --bin plenum --bin plenum-loadtest
+        cargo build --release --quiet --bin plenum --bin plenum-loadtest --bin plenum-media-node
     fi
-    for bin in "$MASTER_BIN" "$LOAD_BIN"; do [[ -x "$bin" ]] || die "missing $bin"; done
+    for bin in "$MASTER_BIN" "$LOAD_BIN" "$NODE_BIN"; do [[ -x "$bin" ]] || die "missing $bin"; done
 fi
 
 LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
@@ -404,9 +413,117 @@ run_plenum_individual() {
     stop_pid "$MASTER_PID" 10; forget_pid "$MASTER_PID"
 }
 
+# ---------------------------------------------------------------- plenum, VIA=node
+NODE_PID=""
+NODE_URI=""
+start_node() {
+    "$NODE_BIN" --listen 127.0.0.1:0 --rtc-address 127.0.0.1 >"$WORK/node.out" 2>"$WORK/node.log" &
+    NODE_PID=$!
+    PIDS+=("$NODE_PID")
+    for _ in $(seq 300); do
+        NODE_URI=$(grep -o 'ws://[^ ]*' "$WORK/node.out" || true)
+        [[ -n "$NODE_URI" ]] && return 0
+        kill -0 "$NODE_PID" 2>/dev/null || { tail -20 "$WORK/node.log" >&2; die "the media node exited"; }
+        sleep 0.1
+    done
+    die "the media node did not print its URI within 30 s"
+}
+# start_node_load PUBLISHERS SUBSCRIBERS SECONDS: the loadtest, all publishers in one pipeline; returns once all joined.
+start_node_load() {
+    "$LOAD_BIN" --kurento "$NODE_URI" --shared-room --publishers "$1" --subscribers "$2" \
+        --duration "$3" --warmup 0 --json >"$WORK/loadtest.json" 2>"$WORK/loadtest.log" &
+    LOAD_PID=$!
+    PIDS+=("$LOAD_PID")
+    local deadline=$((SECONDS + 60))
+    while ((SECONDS < deadline)); do
+        grep -qs 'subscribers connected; warming up' "$WORK/loadtest.log" && return 0
+        kill -0 "$LOAD_PID" 2>/dev/null || { tail -20 "$WORK/loadtest.log" >&2; die "the loadtest exited"; }
+        sleep 0.2
+    done
+    tail -20 "$WORK/loadtest.log" >&2
+    die "the loadtest's peers did not all connect within 60 s"
+}
+RECORDER_PID=""
+start_node_recording() { # MODE: returns once the recorder records
+    mkdir -p "$WORK/recordings/node"
+    node "$ROOT/bench/recording/node-recorder.mjs" --uri "$NODE_URI" --mode "$1" --out "$WORK/recordings/node" \
+        --width "$WIDTH" --height "$HEIGHT" --fps "$FPS" >"$WORK/recorder.out" 2>"$WORK/recorder.log" &
+    RECORDER_PID=$!
+    PIDS+=("$RECORDER_PID")
+    local deadline=$((SECONDS + 30))
+    while ((SECONDS < deadline)); do
+        grep -q '^RECORDING' "$WORK/recorder.out" && return 0
+        kill -0 "$RECORDER_PID" 2>/dev/null || { cat "$WORK/recorder.log" >&2; tail -20 "$WORK/node.log" >&2; die "the recorder script exited"; }
+        sleep 0.1
+    done
+    die "the recording did not start within 30 s"
+}
+stop_node_recording() {
+    kill -TERM "$RECORDER_PID"
+    local status=0
+    wait "$RECORDER_PID" || status=$?
+    forget_pid "$RECORDER_PID"
+    grep -q '^STOPPED' "$WORK/recorder.out" || { cat "$WORK/recorder.log" >&2; die "the recording did not stop cleanly"; }
+    ((status == 0)) || die "the recorder reported errors: $(grep '^STOPPED' "$WORK/recorder.out")"
+}
+
+run_node_composed() {
+    log "plenum-media-node + 4 loadtest publishers in one pipeline, Composite BEST_FIT ${WIDTH}x${HEIGHT}@$FPS -> MP4 for $DURATION s"
+    start_node
+    MASTER_PID=$NODE_PID
+    start_node_load 4 0 $((WARMUP + IDLE + DURATION + 60))
+    sleep "$WARMUP"
+    if ((IDLE > 0)); then
+        CPU[idle]=$(window "$IDLE")
+        log "node: ${CPU[idle]} CPU s per second receiving the 4 publishers, not recording"
+    fi
+    local c0 t0 c1 t1
+    start_node_recording composed
+    c0=$(tree_cpu_seconds "$NODE_PID"); t0=$(date +%s.%N)
+    sleep "$DURATION"
+    c1=$(tree_cpu_seconds "$NODE_PID"); t1=$(date +%s.%N)
+    stop_node_recording
+    RSS[plenum]=$(tree_hwm_kib "$NODE_PID")
+    SECONDS_OF[plenum]=$(calc "$t1 - $t0")
+    CPU[plenum]=$(calc "($c1 - $c0) / (${SECONDS_OF[plenum]})")
+    local summary duration
+    summary=$(probe "$WORK/recordings/node/bench.mp4")
+    duration=$(json_field duration <<<"$summary")
+    awk -v d="$duration" -v w="${SECONDS_OF[plenum]}" 'BEGIN {exit !(d > w - 2 && d < w + 3)}' ||
+        die "the recording lasts $duration s for a ${SECONDS_OF[plenum]} s window"
+    NOTE[plenum]="file: $(json_field video <<<"$summary"), $(json_field audio <<<"$summary"), $(calc "$duration" 1) s; recorder $(sed -n 's/^STOPPED //p' "$WORK/recorder.out" | json_field stats)"
+    log "node: ${CPU[plenum]} CPU s per recorded second, peak RSS ${RSS[plenum]} KiB"
+    stop_pid "$LOAD_PID" 10; forget_pid "$LOAD_PID"
+    stop_pid "$NODE_PID" 10; forget_pid "$NODE_PID"
+}
+
+run_node_individual() {
+    log "plenum-media-node, 1 publisher -> $SUBSCRIBERS subscribers; windows of $DURATION s: off, WEBM recording of the publisher, off"
+    start_node
+    MASTER_PID=$NODE_PID
+    start_node_load 1 "$SUBSCRIBERS" $((WARMUP + 3 * DURATION + 60))
+    sleep "$WARMUP"
+    CPU[off1]=$(window "$DURATION")
+    log "node: off ${CPU[off1]}"
+    start_node_recording individual
+    CPU[on]=$(window "$DURATION")
+    log "node: recording ${CPU[on]}"
+    stop_node_recording
+    CPU[off2]=$(window "$DURATION")
+    log "node: off ${CPU[off2]}"
+    RSS[plenum]=$(tree_hwm_kib "$NODE_PID")
+    local summary
+    summary=$(probe "$WORK/recordings/node/bench.webm")
+    NOTE[plenum]="file: $(json_field video <<<"$summary"), $(json_field audio <<<"$summary"), $(calc "$(json_field duration <<<"$summary")" 1) s"
+    stop_pid "$LOAD_PID" 10; forget_pid "$LOAD_PID"
+    stop_pid "$NODE_PID" 10; forget_pid "$NODE_PID"
+}
+
 # ---------------------------------------------------------------- run
 if [[ $MODE == composed ]]; then
-    [[ -n "${SKIP_PLENUM:-}" ]] || run_plenum_composed
+    if [[ -z "${SKIP_PLENUM:-}" ]]; then
+        if [[ $VIA == node ]]; then run_node_composed; else run_plenum_composed; fi
+    fi
     for baseline in $BASELINES; do
         case $baseline in
             floor) run_floor ;;
@@ -416,7 +533,7 @@ if [[ $MODE == composed ]]; then
     done
 else
     [[ -z "${SKIP_PLENUM:-}" ]] || die "MODE=individual measures Plenum only; SKIP_PLENUM makes no sense"
-    run_plenum_individual
+    if [[ $VIA == node ]]; then run_node_individual; else run_plenum_individual; fi
 fi
 
 # ---------------------------------------------------------------- report
@@ -444,12 +561,13 @@ mkdir -p "$(dirname "$RESULTS")"
 } >"$RESULTS"
 if [[ $MODE == composed ]]; then
     {
-        echo "Encoder of the baselines: libx264 \`-preset $X264_PRESET -tune $X264_TUNE\`, AAC 128 kbit/s; window $DURATION s after a $WARMUP s warm-up."
+        echo "Encoder of the baselines: libx264 \`-preset $X264_PRESET -tune $X264_TUNE -b:v $X264_BITRATE -g $((FPS * 2))\`, AAC 128 kbit/s; window $DURATION s after a $WARMUP s warm-up."
         echo
         echo "| what | CPU s per recorded s | peak RSS MiB | notes |"
         echo "| --- | ---: | ---: | --- |"
         if [[ -n "${CPU[plenum]:-}" ]]; then
-            echo "| Plenum: master with its embedded node, recording (process tree of \`plenum\`) | ${CPU[plenum]} | $(mib "${RSS[plenum]}") | ${NOTE[plenum]} |"
+            if [[ $VIA == node ]]; then who="Plenum: \`plenum-media-node\` recording (Composite + MP4 RecorderEndpoint over the Kurento protocol)"; else who="Plenum: master with its embedded node, recording (process tree of \`plenum\`)"; fi
+            echo "| $who | ${CPU[plenum]} | $(mib "${RSS[plenum]}") | ${NOTE[plenum]} |"
             [[ -z "${CPU[idle]:-}" ]] || echo "| Plenum, the same 4 publishers, not recording ($IDLE s before) | ${CPU[idle]} | — | what receiving the publishers costs |"
         fi
         [[ -z "${CPU[floor]:-}" ]] || echo "| floor: ffmpeg 4 clips → 2x2 grid, real time | ${CPU[floor]} | $(mib "${RSS[floor]}") | ${NOTE[floor]} |"
@@ -501,7 +619,7 @@ else
     {
         off=$(calc "(${CPU[off1]} + ${CPU[off2]}) / 2")
         pct=$(calc "(${CPU[on]} / $off - 1) * 100" 1)
-        echo "| window ($DURATION s each) | master CPU s per s |"
+        echo "| window ($DURATION s each) | $([[ $VIA == node ]] && echo 'plenum-media-node' || echo 'master') CPU s per s |"
         echo "| --- | ---: |"
         echo "| no recording | ${CPU[off1]} |"
         echo "| INDIVIDUAL recording of the publisher | ${CPU[on]} |"

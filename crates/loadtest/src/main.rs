@@ -52,6 +52,10 @@ struct Args {
     /// run succeeds when the publishers connected.
     #[arg(long, value_name = "FILE", conflicts_with_all = ["kurento", "janus", "mesh"])]
     openvidu_tokens: Option<PathBuf>,
+    /// Kurento protocol: every publisher in one media pipeline instead of one each (as the publishers of one
+    /// OpenVidu session), so that another client can mix or record them there.
+    #[arg(long, conflicts_with_all = ["janus", "openvidu_tokens"])]
+    shared_room: bool,
     /// Publishers, each in its own room (fan-out).
     #[arg(long, default_value_t = 1)]
     publishers: usize,
@@ -162,7 +166,10 @@ async fn run(args: Args) -> Result<ExitCode, String> {
             load(Arc::new(driver), &config).await?
         }
         None => {
-            let driver = KurentoDriver::connect(&args.kurento).await.map_err(|e| e.to_string())?;
+            let mut driver = KurentoDriver::connect(&args.kurento).await.map_err(|e| e.to_string())?;
+            if args.shared_room {
+                driver = driver.share_room();
+            }
             load(Arc::new(driver), &config).await?
         }
     };
