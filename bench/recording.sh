@@ -35,6 +35,7 @@
 #                              the plenum-media-node process
 #   X264_PRESET=veryfast X264_TUNE=zerolatency X264_BITRATE=2048k   the baselines' x264 settings (the node's x264enc)
 #   SKIP_BUILD=1               use the release binaries already built
+#   PROFILE=1                  perf-record the recording process during the recording; the report lists where its time goes
 #   CHROMIUM_BIN=path          the browser (default: Debian's /usr/bin/chromium)
 #   FLOOR_TARGET=1.3 CHROMIUM_TARGET=0.25 INDIVIDUAL_TARGET=5   targets (ratios; percent)
 # Writes bench/results/recording.md (or recording-individual.md) and a PNG plot next to it; exits non-zero
@@ -66,7 +67,7 @@ cd "$ROOT"
 BENCH_NAME=recording.sh
 source "$ROOT/bench/lib/common.sh"
 source "$ROOT/bench/lib/proc.sh"
-COMMAND=$(bench_command bench/recording.sh MODE VIA DURATION WARMUP IDLE SUBSCRIBERS BASELINES SKIP_PLENUM \
+COMMAND=$(bench_command bench/recording.sh MODE VIA PROFILE DURATION WARMUP IDLE SUBSCRIBERS BASELINES SKIP_PLENUM \
     X264_PRESET X264_TUNE X264_BITRATE SKIP_BUILD CHROMIUM_BIN FLOOR_TARGET CHROMIUM_TARGET INDIVIDUAL_TARGET)
 case $MODE in
     composed) RESULTS="$ROOT/bench/results/recording.md"; PLOT="$ROOT/bench/results/recording.png" ;;
@@ -100,6 +101,7 @@ command -v curl >/dev/null || missing+=(curl)
 command -v ffmpeg >/dev/null && command -v ffprobe >/dev/null || missing+=(ffmpeg)
 command -v gnuplot >/dev/null || missing+=(gnuplot-nox)
 command -v ps >/dev/null || missing+=(procps)
+[[ -z "${PROFILE:-}" ]] || command -v perf >/dev/null || missing+=(linux-perf)
 if [[ $MODE == composed && " $BASELINES " == *" chromium "* ]]; then
     command -v Xvfb >/dev/null || missing+=(xvfb)
     [[ -n "${CHROMIUM_BIN:-}" ]] || command -v chromium >/dev/null || missing+=(chromium)
@@ -156,6 +158,14 @@ tile() { echo "[$1:v]fps=$FPS,scale=${TILE_W}:${TILE_H}:force_original_aspect_ra
 declare -A CPU RSS SECONDS_OF NOTE
 
 # measure NAME PIDFUNC: samples CPU of the processes PIDFUNC names, over DURATION after WARMUP.
+# record_window PID SECONDS: waits SECONDS; with PROFILE=1, perf-records PID meanwhile (for the report).
+record_window() {
+    if [[ -n "${PROFILE:-}" ]]; then
+        perf record -F 499 -g -p "$1" -o "$WORK/perf.data" -- sleep "$2" >/dev/null 2>&1 || sleep "$2"
+    else
+        sleep "$2"
+    fi
+}
 # ---------------------------------------------------------------- baseline: floor
 run_floor() {
     log "floor: ffmpeg composing 4 clips into ${WIDTH}x${HEIGHT}@$FPS, libx264 $X264_PRESET/$X264_TUNE + AAC, real time"
@@ -358,7 +368,7 @@ run_plenum_composed() {
         { tail -30 "$WORK/master.log" >&2; die "the recording did not start"; }
     c0=$(tree_cpu_seconds "$MASTER_PID"); t0=$(date +%s.%N)
     id=$(json_field id <<<"$started")
-    sleep "$DURATION"
+    record_window "$MASTER_PID" "$DURATION"
     c1=$(tree_cpu_seconds "$MASTER_PID"); t1=$(date +%s.%N)
     stopped=$(rest POST "/openvidu/api/recordings/stop/$id") || { tail -30 "$WORK/master.log" >&2; die "the recording did not stop"; }
     ready=$(wait_ready "$id")
@@ -480,7 +490,7 @@ run_node_composed() {
     local c0 t0 c1 t1
     start_node_recording composed
     c0=$(tree_cpu_seconds "$NODE_PID"); t0=$(date +%s.%N)
-    sleep "$DURATION"
+    record_window "$NODE_PID" "$DURATION"
     c1=$(tree_cpu_seconds "$NODE_PID"); t1=$(date +%s.%N)
     stop_node_recording
     RSS[plenum]=$(tree_hwm_kib "$NODE_PID")
@@ -615,6 +625,20 @@ plot '$WORK/plot.dat' using 2:xtic(1) linecolor rgb '#3465a4', '' using 0:2:(spr
 EOF
     echo >>"$RESULTS"
     echo "![CPU per recorded second]($(basename "$PLOT"))" >>"$RESULTS"
+    if [[ -f "$WORK/perf.data" ]]; then
+        {
+            echo
+            echo "Where the recording process's time goes (\`perf record -F 499 -g\` over the recording window; self time, top shared objects, then top symbols):"
+            echo
+            echo '```'
+            perf report -i "$WORK/perf.data" --no-children --sort dso -g none --stdio >"$WORK/perf-dso.txt" 2>/dev/null || true
+            perf report -i "$WORK/perf.data" --no-children --sort dso,symbol -g none --stdio >"$WORK/perf-sym.txt" 2>/dev/null || true
+            grep -v '^#' "$WORK/perf-dso.txt" | grep . | sed -n 1,15p || true
+            echo
+            grep -v '^#' "$WORK/perf-sym.txt" | grep . | sed -n 1,25p || true
+            echo '```'
+        } >>"$RESULTS"
+    fi
 else
     {
         off=$(calc "(${CPU[off1]} + ${CPU[off2]}) / 2")
