@@ -2,6 +2,7 @@
 //! Kurento protocol at `ws://<listen>/kurento`.
 
 use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -19,6 +20,10 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 ///
 /// On start it prints one line, `plenum-media-node listening on ws://ADDR/kurento`,
 /// to standard output. Logs go to standard error (filter with RUST_LOG).
+///
+/// PLENUM_NODE_SECRET=<secret> lets the master pull finished recordings from
+/// `/plenum/files/…` on the control port, with `Authorization: Bearer <secret>`
+/// (the master uses its OPENVIDU_SECRET). Without it no file is served.
 ///
 /// Test only: PLENUM_TEST_CPU_LOAD_FILE=<path> makes getUsedCpu report the number
 /// in that file (re-read every second) instead of measuring the machine's CPU.
@@ -46,6 +51,11 @@ struct Args {
     /// Seconds between sweeps for such sessions.
     #[arg(long, default_value_t = 240, env = "PLENUM_MEDIA_GC_PERIOD")]
     gc_period: u64,
+    /// Folder that recordings must be written in (RecorderEndpoint URIs outside it are
+    /// refused). A remote node keeps its recordings here until the master pulls them.
+    /// Default: `plenum-media-node/recordings` in the system's temporary folder.
+    #[arg(long, env = "PLENUM_MEDIA_RECORDING_ROOT")]
+    recording_root: Option<PathBuf>,
 }
 
 #[tokio::main]
@@ -56,17 +66,26 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let defaults = MediaConfig::default();
+    let recording_root =
+        args.recording_root.unwrap_or_else(|| std::env::temp_dir().join("plenum-media-node").join("recordings"));
+    if let Err(error) = std::fs::create_dir_all(&recording_root) {
+        eprintln!("plenum-media-node: cannot create the recording root {}: {error}", recording_root.display());
+        return ExitCode::from(2);
+    }
+    let secret = std::env::var("PLENUM_NODE_SECRET").ok().filter(|s| !s.is_empty());
     let config = NodeConfig {
         control: ControlConfig {
             listen: args.listen,
             gc_period: Duration::from_secs(args.gc_period.max(1)),
             session_grace: Duration::from_secs(args.session_grace),
+            recording_root: Some(recording_root.clone()),
+            secret,
         },
         media: MediaConfig {
             rtc_address: args.rtc_address,
             rtc_ports: args.rtc_ports,
             workers: args.workers.unwrap_or(defaults.workers).max(1),
-            recording_root: None,
+            recording_root: Some(recording_root),
         },
     };
     let running = match node::start(config).await {
@@ -77,8 +96,20 @@ async fn main() -> ExitCode {
         }
     };
     println!("plenum-media-node listening on {}", running.uri());
-    tokio::select! {
+    let media = running.media.clone();
+    let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(signal) => signal,
+        Err(error) => {
+            eprintln!("plenum-media-node: cannot watch SIGTERM: {error}");
+            return ExitCode::from(2);
+        }
+    };
+    let code = tokio::select! {
         _ = running.wait() => ExitCode::FAILURE,
         _ = tokio::signal::ctrl_c() => ExitCode::SUCCESS,
-    }
+        _ = terminate.recv() => ExitCode::SUCCESS,
+    };
+    // A stop (SIGINT or SIGTERM) finishes the files being written before the process goes.
+    tokio::task::spawn_blocking(move || media.finish_recordings()).await.ok();
+    code
 }

@@ -30,11 +30,13 @@ struct Setup {
 }
 
 async fn setup() -> Setup {
-    let node = common::Node::start();
+    let folder = tempfile::tempdir().expect("temp dir");
+    let root = folder.path().to_str().expect("a UTF-8 temp path").to_string();
+    let node = common::Node::start_with(&["--recording-root", &root]);
     let driver = Arc::new(KurentoDriver::connect(&node.url).await.expect("connect to the node"));
     let engine = Engine::start("recording-test").expect("engine");
     let room = driver.create_room().await.expect("pipeline");
-    Setup { _node: node, driver, engine, room, folder: tempfile::tempdir().expect("temp dir") }
+    Setup { _node: node, driver, engine, room, folder }
 }
 
 impl Setup {
@@ -282,4 +284,59 @@ async fn releasing_the_pipeline_mid_recording_leaves_a_playable_file() {
     let (streams, duration) = probe(&path);
     eprintln!("released recording: {streams:?}, {duration} s");
     assert!(has(&streams, "vp8") && has(&streams, "opus"), "{streams:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_interrupted_mid_recording_finishes_the_file_before_exiting() {
+    let mut setup = setup().await;
+    let (_publisher, passthrough) = setup.publisher().await;
+    let (recorder, path) = setup.recorder("interrupted.webm", "WEBM").await;
+    setup.connect(&passthrough, &recorder).await;
+    setup.invoke(&recorder, "record", json!({})).await;
+    setup.recorded(&recorder, 2_000).await;
+    let pid = setup._node.pid().to_string();
+    assert!(Command::new("kill").args(["-INT", &pid]).status().is_ok_and(|s| s.success()));
+    let deadline = Instant::now() + Duration::from_secs(12);
+    while setup._node.is_running() {
+        assert!(Instant::now() < deadline, "the node did not exit after SIGINT");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let (streams, duration) = probe(&path);
+    eprintln!("interrupted recording: {streams:?}, {duration} s");
+    assert!(has(&streams, "vp8") && has(&streams, "opus"), "{streams:?}");
+    assert!(duration >= 1.5, "the file's duration was written: {duration}");
+}
+
+/// CPU ticks (user + system) the process has used, from `/proc/<pid>/stat`.
+fn cpu_ticks(pid: u32) -> u64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("the node's stat");
+    let after_name = stat.rsplit_once(')').map_or("", |(_, rest)| rest);
+    let fields: Vec<&str> = after_name.split_whitespace().collect();
+    fields[11].parse::<u64>().unwrap_or(0) + fields[12].parse::<u64>().unwrap_or(0)
+}
+
+/// A measurement, not a check: the node's CPU over 20 s with one publisher, without and then
+/// with an individual recording of it. Run with `--ignored --nocapture`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "a 40 s measurement"]
+async fn cpu_of_an_individual_recording() {
+    const SPAN: Duration = Duration::from_secs(20);
+    let setup = setup().await;
+    let pid = setup._node.pid();
+    let (_publisher, passthrough) = setup.publisher().await;
+    let measure = || async {
+        let before = cpu_ticks(pid);
+        tokio::time::sleep(SPAN).await;
+        (cpu_ticks(pid) - before) as f64 / SPAN.as_secs_f64()
+    };
+    let forwarding = measure().await;
+    let (recorder, path) = setup.recorder("cpu.webm", "WEBM").await;
+    setup.connect(&passthrough, &recorder).await;
+    setup.invoke(&recorder, "record", json!({})).await;
+    let recording = measure().await;
+    setup.invoke(&recorder, "stopAndWait", json!({})).await;
+    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    eprintln!(
+        "node CPU, ticks/s (100 = one core): publisher only {forwarding:.1}, with an individual recording {recording:.1}; file {size} bytes"
+    );
 }

@@ -37,6 +37,7 @@ pub enum Step {
     StopRecording,
     StopAndWait,
     GetStats,
+    GetMetadata,
 }
 
 impl Step {
@@ -59,6 +60,7 @@ impl Step {
             Step::AddIceCandidate => "addIceCandidate",
             Step::GetChildren => "getChildren",
             Step::GetInfo => "getInfo",
+            Step::GetMetadata => "getMetadata",
             Step::GetUsedCpu => "getUsedCpu",
             Step::GetUsedMemory => "getUsedMemory",
             Step::GetPipelines => "getPipelines",

@@ -72,6 +72,13 @@ impl ServerManager {
         value.as_u64().ok_or_else(|| unexpected(Step::GetUsedMemory, value))
     }
 
+    /// `getMetadata`: free text; Plenum's nodes put JSON there saying where they
+    /// keep recordings (`docs/recording.md`), Kurento answers `""`.
+    pub async fn metadata(&self) -> MediaResult<String> {
+        let value = self.object.invoke(Step::GetMetadata, json!({})).await?;
+        value.as_str().map(str::to_string).ok_or_else(|| unexpected(Step::GetMetadata, value))
+    }
+
     /// `getPipelines`: every pipeline on the node, whichever session made it.
     pub async fn pipelines(&self) -> MediaResult<Vec<MediaPipeline>> {
         let value: Value = self.object.invoke(Step::GetPipelines, json!({})).await?;

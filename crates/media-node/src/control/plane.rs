@@ -143,6 +143,8 @@ pub struct ControlPlane {
     /// Identifies this node process; `connect` returns it.
     server_id: String,
     build_time: String,
+    /// `ServerManager.getMetadata`: where this node keeps recordings (JSON text).
+    metadata: String,
     /// Objects whose creation waits for the media layer's answer, by socket and session;
     /// a refusal removes them again (see [`ControlPlane::media_answered`]).
     pending_creations: std::collections::HashMap<(SocketId, String), String>,
@@ -158,9 +160,16 @@ impl ControlPlane {
             bindings: Bindings::default(),
             server_id: uuid::Uuid::new_v4().to_string(),
             build_time: build_time.into(),
+            metadata: String::new(),
             pending_creations: Default::default(),
             created_pending: None,
         }
+    }
+
+    /// Sets what `ServerManager.getMetadata` answers.
+    pub fn with_metadata(mut self, metadata: String) -> Self {
+        self.metadata = metadata;
+        self
     }
 
     pub fn registry(&self) -> &Registry {
@@ -396,7 +405,7 @@ impl ControlPlane {
         handled: &mut Handled,
     ) -> Result<Option<Value>, RpcError> {
         if object == SERVER_MANAGER_ID {
-            return server_manager::invoke(&self.registry, operation, params, system, &self.build_time)
+            return server_manager::invoke(&self.registry, operation, params, system, &self.build_time, &self.metadata)
                 .unwrap_or_else(|| Err(unknown_operation(operation, params)))
                 .map(Some);
         }

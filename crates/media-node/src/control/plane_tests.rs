@@ -350,3 +350,88 @@ fn transactions_run_step_by_step_through_handle() {
     let stray = call(&mut plane, 1, "describe", json!({"object": "newref:0"}));
     assert_eq!(err(&stray).code, 40109);
 }
+
+#[test]
+fn a_recorder_is_created_through_the_media_layer_and_undone_when_it_refuses() {
+    let mut plane = ControlPlane::new("t");
+    let (session, pipeline, endpoint) = setup(&mut plane);
+    let params = json!({"type": "RecorderEndpoint",
+                        "constructorParams": {"mediaPipeline": pipeline, "uri": "file:///rec/a.mp4", "mediaProfile": "MP4"}});
+    let created = call(&mut plane, 1, "create", params.clone());
+    let Reply::Media { request: MediaRequest::CreateRecorder { id, params: recorder }, .. } = &created.reply else {
+        panic!("the media layer creates recorders: {:?}", created.reply)
+    };
+    assert_eq!(recorder.path, std::path::PathBuf::from("/rec/a.mp4"));
+    let answer = plane.media_answered(1, &session, Ok(json!(id)), 1_000).unwrap();
+    assert_eq!(answer["value"], json!(id));
+    let uri = call(&mut plane, 1, "invoke", json!({"object": id, "operation": "getUri"}));
+    assert_eq!(ok(&uri)["value"], "file:///rec/a.mp4");
+    let state = call(&mut plane, 1, "invoke", json!({"object": id, "operation": "getState"}));
+    assert!(matches!(
+        state.reply,
+        Reply::Media { request: MediaRequest::Recorder { op: RecorderOp::GetState, .. }, .. }
+    ));
+    let record = call(&mut plane, 1, "invoke", json!({"object": id, "operation": "stopAndWait"}));
+    assert!(matches!(
+        record.reply,
+        Reply::Media { request: MediaRequest::Recorder { op: RecorderOp::StopAndWait, .. }, .. }
+    ));
+    let connect = call(
+        &mut plane,
+        1,
+        "invoke",
+        json!({"object": endpoint, "operation": "connect", "operationParams": {"sink": id}}),
+    );
+    ok(&connect);
+
+    // A refused creation (outside the recording root, say) leaves nothing behind.
+    let refused = call(&mut plane, 1, "create", params);
+    let Reply::Media { request: MediaRequest::CreateRecorder { id: second, .. }, .. } = &refused.reply else {
+        panic!("{:?}", refused.reply)
+    };
+    let error = RpcError::new(ErrorCode::MediaObjectEventNotSupported, "URI_ERROR: outside");
+    assert_eq!(plane.media_answered(1, &session, Err(error), 1_000).unwrap_err().code, 40106);
+    assert!(plane.registry().object(second).is_none());
+    assert!(plane.registry().object(id).is_some());
+
+    let bad = call(
+        &mut plane,
+        1,
+        "create",
+        json!({"type": "RecorderEndpoint",
+                                                    "constructorParams": {"mediaPipeline": pipeline, "uri": "s3://b/a.mp4"}}),
+    );
+    assert_eq!(err(&bad).code, 40106);
+    let released = call(&mut plane, 1, "release", json!({"object": pipeline}));
+    assert!(
+        released.commands.contains(&MediaCommand::Release { id: id.clone() }),
+        "the recorder is finished on release"
+    );
+}
+
+#[test]
+fn composites_and_hub_ports_become_media_commands() {
+    let mut plane = ControlPlane::new("t");
+    let (_, pipeline, _) = setup(&mut plane);
+    let composite = call(
+        &mut plane,
+        1,
+        "create",
+        json!({"type": "Composite",
+        "constructorParams": {"mediaPipeline": pipeline, "layout": "VERTICAL_PRESENTATION", "width": 640, "height": 360}}),
+    );
+    let id = ok(&composite)["value"].as_str().unwrap().to_string();
+    let Some(MediaCommand::Create { kind: ElementKind::Composite(params), .. }) = composite.commands.first() else {
+        panic!("{:?}", composite.commands)
+    };
+    assert_eq!((params.width, params.frame_rate), (640, 25));
+    let port = call(&mut plane, 1, "create", json!({"type": "HubPort", "constructorParams": {"hub": id}}));
+    assert!(matches!(port.commands.first(), Some(MediaCommand::Create { kind: ElementKind::HubPort, .. })));
+    let bad = call(
+        &mut plane,
+        1,
+        "create",
+        json!({"type": "Composite", "constructorParams": {"mediaPipeline": pipeline, "layout": "X"}}),
+    );
+    assert_eq!(err(&bad).code, 40001);
+}

@@ -58,6 +58,7 @@ pub fn invoke(
     params: &Map<String, Value>,
     system: &SystemSnapshot,
     build_time: &str,
+    metadata: &str,
 ) -> Option<Result<Value, RpcError>> {
     Some(Ok(match operation {
         "getInfo" => server_info(build_time),
@@ -66,7 +67,7 @@ pub fn invoke(
         "getUsedCpu" => json!((system.used_cpu_percent * 100.0).round() / 100.0),
         "getUsedMemory" => json!(system.used_memory_kib),
         "getCpuCount" => json!(system.cpu_count),
-        "getMetadata" => json!(""),
+        "getMetadata" => json!(metadata),
         // Inherited MediaObject getters of the singleton.
         "getId" | "getName" => json!(kurento_protocol::object_id::SERVER_MANAGER_ID),
         "getKmd" => {
@@ -106,13 +107,13 @@ mod tests {
         let mut registry = Registry::default();
         registry.session_connected("S", 0);
         let pipeline = registry.create("S", "MediaPipeline", &Map::new(), 0).unwrap();
-        let call = |op: &str| invoke(&registry, op, &Map::new(), &SYSTEM, "t").unwrap().unwrap();
+        let call = |op: &str| invoke(&registry, op, &Map::new(), &SYSTEM, "t", "").unwrap().unwrap();
         assert_eq!(call("getUsedCpu"), json!(12.35));
         assert_eq!(call("getUsedMemory"), json!(20480));
         assert_eq!(call("getCpuCount"), json!(2));
         assert_eq!(call("getPipelines"), json!([pipeline]));
         assert_eq!(call("getSessions"), json!(["S"]));
-        assert_eq!(invoke(&registry, "getKmd", &Map::new(), &SYSTEM, "t").unwrap().unwrap_err().code, 40500);
-        assert!(invoke(&registry, "processOffer", &Map::new(), &SYSTEM, "t").is_none());
+        assert_eq!(invoke(&registry, "getKmd", &Map::new(), &SYSTEM, "t", "").unwrap().unwrap_err().code, 40500);
+        assert!(invoke(&registry, "processOffer", &Map::new(), &SYSTEM, "t", "").is_none());
     }
 }

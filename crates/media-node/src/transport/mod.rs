@@ -1,5 +1,6 @@
 //! The control websocket (I/O adapter around [`crate::control::plane`]).
 
+pub mod files;
 pub mod media_port;
 pub mod server;
 

@@ -8,6 +8,7 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
@@ -16,7 +17,7 @@ use futures_util::{SinkExt, StreamExt};
 use kurento_protocol::RpcError;
 use kurento_protocol::event::Event;
 use kurento_protocol::jsonrpc::{self, Incoming};
-use serde_json::{Map, Value};
+use serde_json::{Map, Value, json};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -24,6 +25,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 use tokio_tungstenite::tungstenite::http::StatusCode;
 
+use super::files::{FILES_PATH, FileService};
 use super::media_port::MediaPort;
 use crate::control::binding::SocketId;
 use crate::control::plane::{ControlPlane, Handled, Reply};
@@ -39,6 +41,23 @@ pub struct ControlConfig {
     pub gc_period: Duration,
     /// How long a session may stay without a socket before its objects go.
     pub session_grace: Duration,
+    /// Where this node's recordings are written, announced in `ServerManager.getMetadata`.
+    pub recording_root: Option<PathBuf>,
+    /// The secret the master pulls recording files with; without it no file is served.
+    pub secret: Option<String>,
+}
+
+impl ControlConfig {
+    /// The file route, when this node serves its recordings.
+    fn file_service(&self) -> Option<FileService> {
+        Some(FileService { root: self.recording_root.clone()?, secret: self.secret.clone().filter(|s| !s.is_empty())? })
+    }
+
+    /// `ServerManager.getMetadata`: how the master finds this node's recordings.
+    fn metadata(&self) -> String {
+        let files = self.file_service().map(|_| FILES_PATH);
+        json!({"recordingRoot": self.recording_root, "filesPath": files}).to_string()
+    }
 }
 
 impl Default for ControlConfig {
@@ -47,6 +66,8 @@ impl Default for ControlConfig {
             listen: SocketAddr::from(([127, 0, 0, 1], 8888)),
             gc_period: Duration::from_secs(240),
             session_grace: Duration::from_secs(240),
+            recording_root: None,
+            secret: None,
         }
     }
 }
@@ -103,7 +124,7 @@ pub async fn start(
     let listener = TcpListener::bind(config.listen).await?;
     let local_addr = listener.local_addr()?;
     let shared = Arc::new(Shared {
-        plane: Mutex::new(ControlPlane::new(build_time())),
+        plane: Mutex::new(ControlPlane::new(build_time()).with_metadata(config.metadata())),
         sockets: Mutex::new(HashMap::new()),
         media,
         system: SystemMonitor::start(),
@@ -129,6 +150,7 @@ pub async fn start(
             collector.dispatch(handled.commands, handled.events);
         }
     });
+    let files = config.file_service().map(super::files::router);
     let task = tokio::spawn(async move {
         loop {
             match listener.accept().await {
@@ -136,8 +158,13 @@ pub async fn start(
                     // Control replies are small frames; Nagle would hold them behind unacknowledged ones.
                     let _ = stream.set_nodelay(true);
                     let shared = shared.clone();
+                    let files = files.clone();
                     tokio::spawn(async move {
-                        if let Err(error) = serve_socket(shared, stream).await {
+                        if let Some(files) = files
+                            && asks_for_files(&stream).await
+                        {
+                            serve_files(files, stream).await;
+                        } else if let Err(error) = serve_socket(shared, stream).await {
                             tracing::debug!(%peer, %error, "control socket ended");
                         }
                     });
@@ -153,6 +180,39 @@ pub async fn start(
     });
     tracing::info!(%local_addr, path = PATH, "media node control listening");
     Ok(RunningControl { local_addr, task })
+}
+
+/// Whether the request on `stream` is for the file route rather than the
+/// websocket: decided from its request line, peeked without consuming it.
+async fn asks_for_files(stream: &TcpStream) -> bool {
+    const ENOUGH: usize = "DELETE ".len() + FILES_PATH.len();
+    let mut head = [0u8; 64];
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    loop {
+        let peeked = match tokio::time::timeout_at(deadline, stream.peek(&mut head)).await {
+            Ok(Ok(n)) => n,
+            _ => return false,
+        };
+        let line = &head[..peeked];
+        if peeked == 0 || peeked >= ENOUGH || line.contains(&b'\n') {
+            let target = line.split(|b| *b == b' ').nth(1).unwrap_or_default();
+            return target.starts_with(FILES_PATH.as_bytes());
+        }
+        // The rest of the request line is still in flight; peek again shortly.
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(2)).await;
+    }
+}
+
+/// Serves one HTTP/1.1 connection with the file route.
+async fn serve_files(files: axum::Router, stream: TcpStream) {
+    let service = hyper_util::service::TowerToHyperService::new(files);
+    let io = hyper_util::rt::TokioIo::new(stream);
+    if let Err(error) = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await {
+        tracing::debug!(%error, "file connection ended");
+    }
 }
 
 async fn serve_socket(shared: Arc<Shared>, stream: TcpStream) -> Result<(), tokio_tungstenite::tungstenite::Error> {

@@ -56,6 +56,8 @@ impl Node {
             "PLENUM_MEDIA_WORKERS",
             "PLENUM_MEDIA_SESSION_GRACE",
             "PLENUM_MEDIA_GC_PERIOD",
+            "PLENUM_MEDIA_RECORDING_ROOT",
+            "PLENUM_NODE_SECRET",
         ] {
             command.env_remove(variable);
         }

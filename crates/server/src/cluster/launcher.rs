@@ -58,6 +58,8 @@ pub trait Launcher: Send + Sync {
 pub struct LocalLauncher {
     binary: PathBuf,
     records: PathBuf,
+    /// Given to the node as `--recording-root`: it writes recordings where the master keeps them.
+    recording_root: Option<PathBuf>,
 }
 
 impl LocalLauncher {
@@ -73,7 +75,12 @@ impl LocalLauncher {
     }
 
     pub fn with_binary(binary: PathBuf, cluster_path: &Path) -> Self {
-        Self { binary, records: cluster_path.join("local-nodes") }
+        Self { binary, records: cluster_path.join("local-nodes"), recording_root: None }
+    }
+
+    pub fn with_recording_root(mut self, root: PathBuf) -> Self {
+        self.recording_root = Some(root);
+        self
     }
 
     fn record_path(&self, pid: &str) -> PathBuf {
@@ -88,8 +95,12 @@ impl Launcher for LocalLauncher {
         std::fs::create_dir_all(&self.records).map_err(in_records)?;
         let (temporary_log, log) = node_log::create(&self.records).map_err(in_records)?;
         let stdout = log.try_clone().map_err(in_records)?;
-        let spawned = tokio::process::Command::new(&self.binary)
-            .args(["--listen", "127.0.0.1:0"])
+        let mut command = tokio::process::Command::new(&self.binary);
+        command.args(["--listen", "127.0.0.1:0"]);
+        if let Some(root) = &self.recording_root {
+            command.arg("--recording-root").arg(root);
+        }
+        let spawned = command
             // The log is a file: no terminal colour codes in it.
             .env("NO_COLOR", "1")
             .stdin(Stdio::null())

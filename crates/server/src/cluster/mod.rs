@@ -32,6 +32,7 @@ pub fn settings_from(config: &Config) -> service::ClusterSettings {
         auto_mode: settings.get(keys::OPENVIDU_PRO_CLUSTER_MODE) == "auto",
         local: settings.get(keys::OPENVIDU_PRO_CLUSTER_ENVIRONMENT) == "local",
         cluster_path: PathBuf::from(settings.get(keys::OPENVIDU_PRO_CLUSTER_PATH)),
+        recording_path: config.recording_path.clone(),
         kms_uris: settings.get(keys::KMS_URIS).to_vec(),
         // With autoscaling on, MIN_NODES replaces MEDIA_NODES (OpenVidu 2.15+).
         startup_nodes: match &autoscaling {

@@ -42,6 +42,8 @@ pub struct ClusterSettings {
     /// `OPENVIDU_PRO_CLUSTER_ENVIRONMENT=local`: nodes are processes on this host.
     pub local: bool,
     pub cluster_path: PathBuf,
+    /// `OPENVIDU_RECORDING_PATH`: nodes on this host (embedded, launched) record straight into it.
+    pub recording_path: PathBuf,
     pub kms_uris: Vec<String>,
     /// `OPENVIDU_PRO_CLUSTER_MEDIA_NODES`: launched at startup in auto mode.
     pub startup_nodes: usize,
@@ -110,7 +112,9 @@ pub struct ClusterService {
 impl ClusterService {
     pub fn new(settings: ClusterSettings, events: EventBus) -> Arc<Self> {
         let launcher: Option<Arc<dyn Launcher>> = settings.local.then(|| {
-            Arc::new(LocalLauncher::new(settings.media_node_bin.clone(), &settings.cluster_path)) as Arc<dyn Launcher>
+            let launcher = LocalLauncher::new(settings.media_node_bin.clone(), &settings.cluster_path)
+                .with_recording_root(settings.recording_path.clone());
+            Arc::new(launcher) as Arc<dyn Launcher>
         });
         Self::with_launcher(settings, launcher, events)
     }

@@ -6,6 +6,7 @@
 
 mod object;
 mod properties;
+pub mod remote_pull;
 mod store;
 
 pub use object::{Recording, RecordingStatus};

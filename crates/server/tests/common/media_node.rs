@@ -36,12 +36,19 @@ impl NodeProcess {
 
     /// A media node listening on `listen` (a node restarted on its old port).
     pub fn start_on(listen: &str) -> Self {
-        let mut child = Command::new(binary())
-            .args(["--listen", listen, "--workers", "1"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("media node starts");
+        Self::spawn(Command::new(binary()).args(["--listen", listen, "--workers", "1"]))
+    }
+
+    /// A remote node as the recording tests need one: it records under `root`
+    /// and serves its files to whoever knows `secret`.
+    pub fn start_recording(root: &std::path::Path, secret: &str) -> Self {
+        let mut command = Command::new(binary());
+        command.args(["--listen", "127.0.0.1:0", "--workers", "1", "--recording-root"]).arg(root);
+        Self::spawn(command.env("PLENUM_NODE_SECRET", secret))
+    }
+
+    fn spawn(command: &mut Command) -> Self {
+        let mut child = command.stdout(Stdio::piped()).stderr(Stdio::null()).spawn().expect("media node starts");
         let mut line = String::new();
         BufReader::new(child.stdout.take().expect("stdout")).read_line(&mut line).expect("media node prints its URI");
         let uri = line.trim().rsplit(' ').next().expect("URI on the line").to_string();
