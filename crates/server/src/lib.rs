@@ -21,6 +21,7 @@ pub mod ids;
 pub mod json_fields;
 pub mod media;
 pub mod openvidu_enums;
+pub mod recorder;
 pub mod recording;
 pub mod server;
 pub mod services;

@@ -152,8 +152,11 @@ fn launch(
     let state = AppState::new(config, public, SessionStore::new(IdGenerator::from_os()), status)?;
     state.set_restarter(Arc::new(Restarter(services)));
     let router = router(state.clone(), crate::signaling::routes());
-    let background =
-        vec![tokio::spawn(run_session_garbage_collector(state.clone())), state.cluster().start_background(carried)];
+    let background = vec![
+        tokio::spawn(run_session_garbage_collector(state.clone())),
+        tokio::spawn(crate::services::run_recording_autostop(state.clone())),
+        state.cluster().start_background(carried),
+    ];
     Ok((Generation { state, background }, router))
 }
 

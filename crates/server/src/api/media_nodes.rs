@@ -54,7 +54,8 @@ async fn node_json(state: &AppState, node: MediaNode, flags: &QueryParams) -> Re
     let with_sessions = flags.get("sessions", false)?;
     let mut extras = Extras::default();
     if flags.get("recordings", false)? {
-        extras.recording_ids = Some(Vec::new());
+        let hosted = state.cluster().registry().sessions_of(&node.id);
+        extras.recording_ids = Some(state.recordings().in_progress_of(&hosted));
     }
     if flags.get("extra-info", false)? {
         extras.kurento_info = Some(state.cluster().kurento_info(&node.id).await.unwrap_or(Value::Null));

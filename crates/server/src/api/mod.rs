@@ -27,6 +27,7 @@ mod health;
 mod legacy_token;
 mod media_nodes;
 mod probes;
+mod recording_files;
 mod recordings;
 mod respond;
 mod restart;
@@ -61,6 +62,7 @@ pub fn router(state: AppState, mounted: Router<AppState>) -> Router {
         .route("/openvidu/cdr", get(cdr::list).fallback(forbidden))
         .route("/openvidu/cdr/{file}", get(cdr::download).fallback(forbidden))
         .route("/openvidu/accept-certificate", get(certificate::accept))
+        .route("/openvidu/recordings/{recording_id}/{file}", get(recording_files::serve).fallback(forbidden))
         .route("/plenum/live", get(probes::live))
         .route("/plenum/ready", get(probes::ready))
         .merge(mounted);
@@ -69,7 +71,8 @@ pub fn router(state: AppState, mounted: Router<AppState>) -> Router {
             .merge(legacy_family())
             .route("/cdr", get(cdr::list).fallback(method_not_allowed))
             .route("/cdr/{file}", get(cdr::download).fallback(method_not_allowed))
-            .route("/accept-certificate", get(certificate::accept));
+            .route("/accept-certificate", get(certificate::accept))
+            .route("/recordings/{recording_id}/{file}", get(recording_files::serve).fallback(method_not_allowed));
     }
     app.fallback(not_found)
         .layer(from_fn_with_state(state.clone(), front_door::front_door))

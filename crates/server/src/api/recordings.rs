@@ -1,5 +1,6 @@
-//! `/recordings`: answered from the recording store; starting a recording needs
-//! media nodes and is refused with 501 until the recording service exists.
+//! `/recordings`: start and stop through the recording service
+//! (`services::recordings`), read and delete through the store; every code of
+//! reference §1.2 and §1.5.
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -11,10 +12,11 @@ use super::error::ApiError;
 use super::extract::Ids;
 use super::guard::check_id;
 use super::respond::{no_content, ok_json};
+use crate::events::EndReason;
 use crate::json_fields::Fields;
 use crate::openvidu_enums::MediaMode;
 use crate::recording::{RecordingProperties, RecordingPropertiesError, RecordingStoreError};
-use crate::services::AppState;
+use crate::services::{AppState, StartFailure, StopFailure};
 
 fn require_recording_module(state: &AppState) -> Result<(), ApiError> {
     if state.config().recording {
@@ -46,19 +48,35 @@ pub async fn start(State(state): State<AppState>, JsonBody(body): JsonBody) -> R
         RecordingPropertiesError::Invalid(message) => ApiError::bad_request(message),
         RecordingPropertiesError::OutOfRange(message) => ApiError::Message(StatusCode::UNPROCESSABLE_ENTITY, message),
     })?;
+    if props.custom_layout.is_some() {
+        return Err(ApiError::not_implemented("Recording with recordingLayout CUSTOM (custom layouts)"));
+    }
     tracing::info!(session = %session_id, ?props, "recording requested");
-    Err(ApiError::not_implemented("Starting a recording (needs the recording service)"))
+    match state.start_recording(session_id, props).await {
+        Ok(recording) => Ok(ok_json(recording.to_json())),
+        Err(StartFailure::NoSession) => Err(ApiError::Empty(StatusCode::NOT_FOUND)),
+        Err(StartFailure::NotActive) => Err(ApiError::Empty(StatusCode::NOT_ACCEPTABLE)),
+        Err(StartFailure::AlreadyRecording) => Err(ApiError::Empty(StatusCode::CONFLICT)),
+        Err(StartFailure::NodeNotRunning(node)) => Err(ApiError::Message(
+            StatusCode::SERVICE_UNAVAILABLE,
+            format!("Media node {node} of the session is not running"),
+        )),
+        Err(StartFailure::Failed(message)) => Err(ApiError::Message(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            format!("The recording could not start: {message}"),
+        )),
+    }
 }
 
 pub async fn stop(State(state): State<AppState>, Ids(recording_id): Ids<String>) -> Result<Response, ApiError> {
     require_recording_module(&state)?;
     check_id("recordingId", &recording_id)?;
-    let recordings = state.recordings();
-    let recording = recordings.get(&recording_id).ok_or(ApiError::Empty(StatusCode::NOT_FOUND))?;
-    if !recordings.is_recording(&recording.session_id) {
-        return Err(ApiError::Empty(StatusCode::CONFLICT));
+    match state.stop_recording(&recording_id, EndReason::RecordingStoppedByServer).await {
+        Ok(recording) => Ok(ok_json(recording.to_json())),
+        Err(StopFailure::NotFound) => Err(ApiError::Empty(StatusCode::NOT_FOUND)),
+        Err(StopFailure::Starting) => Err(ApiError::Empty(StatusCode::NOT_ACCEPTABLE)),
+        Err(StopFailure::NotInProgress) => Err(ApiError::Empty(StatusCode::CONFLICT)),
     }
-    Err(ApiError::not_implemented("Stopping a recording (needs the recording service)"))
 }
 
 pub async fn get(State(state): State<AppState>, Ids(recording_id): Ids<String>) -> Result<Response, ApiError> {
@@ -79,7 +97,7 @@ pub async fn list(State(state): State<AppState>) -> Result<Response, ApiError> {
 pub async fn delete(State(state): State<AppState>, Ids(recording_id): Ids<String>) -> Result<Response, ApiError> {
     require_recording_module(&state)?;
     check_id("recordingId", &recording_id)?;
-    match state.recordings().remove(&recording_id) {
+    match state.delete_recording(&recording_id).await {
         Ok(_) => Ok(no_content()),
         Err(RecordingStoreError::NotFound) => Err(ApiError::Empty(StatusCode::NOT_FOUND)),
         Err(RecordingStoreError::InProgress) => Err(ApiError::Empty(StatusCode::CONFLICT)),

@@ -485,6 +485,19 @@ impl ClusterService {
         self.remove(id).map_err(RetireError::Registry)
     }
 
+    /// Whether a node writes into the master's filesystem: the embedded node, and nodes
+    /// the `local` launcher started on this host. Nodes added by URI are remote (their
+    /// recordings' files are pulled, `docs/recording.md`).
+    pub fn shares_filesystem(&self, id: &str) -> bool {
+        let registry = self.registry();
+        let Ok(node) = registry.get(id) else { return false };
+        match node.environment_id.as_deref() {
+            Some(EMBEDDED) => true,
+            Some(_) => self.settings.local && self.launcher.is_some(),
+            None => false,
+        }
+    }
+
     /// The Kurento client of a node (to drive its media objects).
     pub fn client(&self, id: &str) -> Option<Arc<KurentoClient>> {
         self.clients.lock().unwrap_or_else(|p| p.into_inner()).get(id).cloned()

@@ -1,6 +1,8 @@
 //! A participant leaves (`leaveRoom`, a closed socket, the ping watchdog) or is
 //! evicted (a moderator, REST): the others are told, its media is released, and
-//! the last one out closes the session (`lastParticipantLeft`).
+//! the last one out closes the session (`lastParticipantLeft`), unless it is
+//! being recorded: then it stays until the recording's automatic stop closes it
+//! (`OPENVIDU_RECORDING_AUTOSTOP_TIMEOUT`, as OpenVidu does).
 
 use serde_json::json;
 
@@ -23,7 +25,7 @@ impl Conference {
             let params = json!({"connectionId": connection, "reason": reason.as_str()});
             outcome.notify(session, Recipients::All, "participantLeft", params);
         }
-        if last {
+        if last && !self.is_recorded(session) {
             outcome.append(self.close_session(session, EndReason::LastParticipantLeft, now).unwrap_or_default());
         }
         outcome
@@ -44,7 +46,7 @@ impl Conference {
         if !hidden {
             outcome.notify(session, Recipients::All, "participantLeft", params);
         }
-        if last {
+        if last && !self.is_recorded(session) {
             outcome.append(self.close_session(session, EndReason::LastParticipantLeft, now).unwrap_or_default());
         }
         outcome

@@ -19,6 +19,7 @@ mod join;
 mod leave;
 mod media_reset;
 mod outcome;
+mod recording;
 mod refusal;
 mod rest;
 mod signals;

@@ -353,9 +353,42 @@ impl Media {
     /// The session closed: its pipeline (and with it every element) is released.
     /// The returned task ends when the node has answered (or the release failed).
     pub fn close(&self, session: &str) -> Option<JoinHandle<()>> {
-        let media = self.sessions().remove(session)?;
+        self.close_after(session, None)
+    }
+
+    /// [`Media::close`], releasing the pipeline only once `before` has ended (a recording
+    /// of the session finishing its files: releasing the pipeline would cut them short).
+    /// The session's objects are forgotten at once, so a new session of that id starts afresh.
+    pub fn close_after(&self, session: &str, before: Option<JoinHandle<()>>) -> Option<JoinHandle<()>> {
+        let Some(media) = self.sessions().remove(session) else {
+            return before;
+        };
         media.relay.abort();
-        release_later(vec![Element::Pipeline(media.pipeline)])
+        let Some(before) = before else { return release_later(vec![Element::Pipeline(media.pipeline)]) };
+        Some(tokio::spawn(async move {
+            let _ = before.await;
+            if let Some(release) = release_later(vec![Element::Pipeline(media.pipeline)]) {
+                let _ = release.await;
+            }
+        }))
+    }
+
+    /// The session's pipeline, created on `client`'s node when it has none yet (a
+    /// recording started before anyone published).
+    pub async fn ensure_pipeline(
+        &self,
+        session: &str,
+        client: Arc<KurentoClient>,
+        hub: Arc<Hub>,
+    ) -> MediaResult<MediaPipeline> {
+        self.pipeline(session, client, hub).await.map(|(_, pipeline, _)| pipeline)
+    }
+
+    /// The PassThrough of `connection`'s published stream: what a recorder is fed from.
+    pub fn passthrough_of(&self, session: &str, connection: &str) -> Option<(String, PassThrough)> {
+        let sessions = self.sessions();
+        let published = sessions.get(session)?.publishers.get(connection)?;
+        Some((published.stream_id.clone(), published.passthrough.clone()))
     }
 
     /// The node lost the session's objects (it restarted): forget them, releasing nothing.

@@ -1,14 +1,22 @@
-//! Recordings: their properties (also a session's defaults), their JSON object
-//! and the store of known recordings.
-//!
-//! Starting and stopping real recordings needs media nodes and comes with the
-//! recording issue; until then the REST API answers what it can without media.
+//! Recordings: their properties (also a session's defaults), their JSON object,
+//! the store of known recordings, and the pure rules around them (ids, the
+//! INDIVIDUAL sync file, autostop, who is notified). Driving media nodes and
+//! writing files is the recording service's (`services::recordings`, over
+//! `recorder`).
 
+mod autostop;
+mod ids;
+mod notification;
 mod object;
 mod properties;
 pub mod remote_pull;
 mod store;
+mod sync_file;
 
+pub use autostop::Autostop;
+pub use ids::next_recording_id;
+pub use notification::NotificationScope;
 pub use object::{Recording, RecordingStatus};
 pub use properties::{RecordingProperties, RecordingPropertiesError, is_valid_recording_name, media_node_id};
 pub use store::{RecordingStore, RecordingStoreError};
+pub use sync_file::{StreamFile, SyncFile, offset};

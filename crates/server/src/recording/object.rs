@@ -83,9 +83,66 @@ impl Recording {
     }
 }
 
+impl Recording {
+    /// Reads back what [`Recording::to_json`] wrote (the `.recording.<id>` file of a
+    /// previous run); `None` when a required field is missing or of the wrong type.
+    pub fn from_json(json: &serde_json::Value) -> Option<Recording> {
+        let text = |key: &str| json.get(key).and_then(serde_json::Value::as_str).map(str::to_string);
+        let id = text("id")?;
+        let session_id = text("sessionId")?;
+        let status = <RecordingStatus as crate::openvidu_enums::WireEnum>::parse(&text("status")?)?;
+        let mut properties =
+            RecordingProperties::parse(&crate::json_fields::Fields::new(json.as_object()?), None).ok()?;
+        if properties.name == id {
+            // The JSON shows an unnamed recording's id as its name; both read the same.
+            properties.name.clear();
+        }
+        Some(Recording {
+            id,
+            session_id,
+            created_at: json.get("createdAt")?.as_u64()?,
+            size: json.get("size").and_then(serde_json::Value::as_u64).unwrap_or(0),
+            duration: json.get("duration").and_then(serde_json::Value::as_f64).unwrap_or(0.0),
+            url: text("url"),
+            status,
+            properties,
+        })
+    }
+
+    /// The name its files carry: the name, or the id when unnamed.
+    pub fn file_name(&self) -> &str {
+        if self.properties.name.is_empty() { &self.id } else { &self.properties.name }
+    }
+
+    pub fn is_in_progress(&self) -> bool {
+        matches!(self.status, RecordingStatus::Starting | RecordingStatus::Started)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_json_reads_back() {
+        let fields = serde_json::json!({"outputMode": "INDIVIDUAL", "name": "n1", "hasVideo": false});
+        let fields = fields.as_object().unwrap();
+        let properties = RecordingProperties::parse(&crate::json_fields::Fields::new(fields), None).unwrap();
+        let recording = Recording {
+            id: "ses_A~2".into(),
+            session_id: "ses_A".into(),
+            created_at: 5,
+            size: 100,
+            duration: 1.5,
+            url: Some("http://h/openvidu/recordings/ses_A~2/n1.zip".into()),
+            status: RecordingStatus::Ready,
+            properties,
+        };
+        assert_eq!(Recording::from_json(&recording.to_json()), Some(recording.clone()));
+        let composed = Recording { properties: RecordingProperties::default(), url: None, ..recording };
+        assert_eq!(Recording::from_json(&composed.to_json()), Some(composed));
+        assert_eq!(Recording::from_json(&serde_json::json!({"id": "x"})), None);
+    }
 
     #[test]
     fn composed_recording_has_the_fifteen_documented_keys() {

@@ -1,8 +1,6 @@
-//! The recordings known to the master.
-//!
-//! Recordings are created by the recording service (a later issue); the REST
-//! API already lists, reads and deletes through this store so its answers are
-//! real lookups, not canned responses.
+//! The recordings known to the master: those of this run, and those a previous
+//! run left in `OPENVIDU_RECORDING_PATH` (loaded at startup). The recording
+//! service (`services::recordings`) changes them; the REST API reads them.
 
 use indexmap::IndexMap;
 
@@ -30,15 +28,31 @@ impl RecordingStore {
         self.recordings.get(id)
     }
 
+    pub fn get_mut(&mut self, id: &str) -> Option<&mut Recording> {
+        self.recordings.get_mut(id)
+    }
+
+    pub fn contains(&self, id: &str) -> bool {
+        self.recordings.contains_key(id)
+    }
+
+    /// The recording in progress of `session_id`, if any.
+    pub fn active_of(&self, session_id: &str) -> Option<&Recording> {
+        self.recordings.values().find(|r| r.session_id == session_id && r.is_in_progress())
+    }
+
+    /// `(id, session)` of every recording in progress.
+    pub fn in_progress(&self) -> Vec<(String, String)> {
+        self.recordings.values().filter(|r| r.is_in_progress()).map(|r| (r.id.clone(), r.session_id.clone())).collect()
+    }
+
     pub fn list(&self) -> impl Iterator<Item = &Recording> {
         self.recordings.values()
     }
 
     /// Whether `session_id` is being recorded right now.
     pub fn is_recording(&self, session_id: &str) -> bool {
-        self.recordings.values().any(|r| {
-            r.session_id == session_id && matches!(r.status, RecordingStatus::Starting | RecordingStatus::Started)
-        })
+        self.active_of(session_id).is_some()
     }
 
     /// The recordings of `sessions` in progress.

@@ -4,13 +4,17 @@
 //! spawned), so the lock stays short.
 
 use super::AppState;
-use crate::conference::{Effect, Notice, Outcome, Recipients};
+use crate::conference::{Conference, Effect, Notice, Outcome, Recipients};
 
 impl AppState {
-    pub(super) fn apply(&self, outcome: Outcome) {
+    /// `conference` is the conference the outcome came from, still locked: the
+    /// recording service reads who publishes what from it.
+    pub(super) fn apply(&self, outcome: Outcome, conference: &Conference) {
+        self.recordings_before_effects(&outcome, conference);
         for effect in outcome.effects {
             self.apply_effect(effect);
         }
+        self.recordings_after_events(&outcome.events, conference);
         for event in outcome.events {
             // Names and ids at info; the whole record only at debug (building it costs more
             // than some requests, bench/rest.sh).
@@ -45,8 +49,9 @@ impl AppState {
             }
             Effect::CloseMedia { session } => {
                 // The node learns that the session is gone only after its pipeline is released:
-                // a drain it completes may close the connection to the node.
-                let release = self.media().close(&session);
+                // a drain it completes may close the connection to the node. A recording of the
+                // session finishes its files first.
+                let release = self.close_media_after_recording(&session);
                 let cluster = self.cluster().clone();
                 tokio::spawn(async move {
                     if let Some(release) = release {

@@ -8,10 +8,12 @@
 
 mod apply;
 mod node_loss;
+mod recordings;
 mod restart;
 
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 
+pub use recordings::{RecordingRuntime, StartFailure, StopFailure, run_recording_autostop};
 pub use restart::{RestartControl, RestartTurn, TurnFuture};
 
 use crate::cluster::service::ClusterService;
@@ -38,6 +40,8 @@ struct Shared {
     credentials: Credentials,
     conference: Mutex<Conference>,
     recordings: Mutex<RecordingStore>,
+    /// The recording service's node objects and timers (`recordings`).
+    recorder: RecordingRuntime,
     status: ServerStatus,
     /// Set by the server that runs this state; absent in states built without one (benchmarks).
     restarter: OnceLock<Arc<dyn RestartControl>>,
@@ -96,6 +100,7 @@ impl AppState {
             false => None,
         };
         let credentials = Credentials::new(&config.secret);
+        let autostop_s = config.settings.get(keys::OPENVIDU_RECORDING_AUTOSTOP_TIMEOUT).max(0) as u64;
         let cluster = ClusterService::new(crate::cluster::settings_from(&config), events.clone());
         let state = Self {
             shared: Arc::new(Shared {
@@ -104,6 +109,7 @@ impl AppState {
                 credentials,
                 conference: Mutex::new(Conference::new(sessions)),
                 recordings: Mutex::new(RecordingStore::default()),
+                recorder: RecordingRuntime::new(autostop_s),
                 status,
                 restarter: OnceLock::new(),
                 cluster,
@@ -115,6 +121,7 @@ impl AppState {
             }),
         };
         node_loss::install(&state);
+        state.load_recordings();
         Ok(state)
     }
 
@@ -186,7 +193,7 @@ impl AppState {
     pub fn decide<T>(&self, decide: impl FnOnce(&mut Conference, u64) -> (Outcome, T)) -> T {
         let mut conference = self.conference();
         let (outcome, answer) = decide(&mut conference, crate::clock::now_ms());
-        self.apply(outcome);
+        self.apply(outcome, &conference);
         drop(conference);
         answer
     }
@@ -198,7 +205,7 @@ impl AppState {
     ) -> Result<T, E> {
         let mut conference = self.conference();
         let (outcome, answer) = decide(&mut conference, crate::clock::now_ms())?;
-        self.apply(outcome);
+        self.apply(outcome, &conference);
         drop(conference);
         Ok(answer)
     }

@@ -31,12 +31,17 @@ impl NodeLossHandler for Handler {
         let Some(state) = self.state() else { return };
         match loss {
             NodeLoss::Crashed { node, sessions } => {
+                // The recordings fail first: their events come before the sessions' end events.
+                let failed = state.fail_recordings_of(&sessions, EndReason::NodeCrashed);
                 state.decide(|conference, now| (conference.close_sessions(&sessions, EndReason::NodeCrashed, now), ()));
-                // TODO(recording): emit recordingStatusChanged (failed, nodeCrashed) once recording exists.
-                let failed = state.recordings().fail_in_progress(&sessions);
                 tracing::warn!(%node, ?sessions, ?failed, reason = "nodeCrashed", "sessions of a crashed media node closed");
             }
             NodeLoss::MediaLost { node, sessions } => {
+                // The node restarted: the recorders went with its objects.
+                let failed = state.fail_recordings_of(&sessions, EndReason::MediaServerReconnect);
+                if !failed.is_empty() {
+                    tracing::warn!(%node, ?failed, reason = "mediaServerReconnect", "recordings of a restarted media node failed");
+                }
                 state.decide(|conference, now| (conference.media_server_reconnected(&sessions, now), ()));
                 tracing::warn!(%node, ?sessions, reason = "mediaServerReconnect", "streams of a restarted media node ended");
             }

@@ -234,10 +234,12 @@ impl SessionStore {
             .collect()
     }
 
-    /// Sessions that have had no participants for longer than `threshold_ms`.
+    /// Sessions that have had no participants for longer than `threshold_ms`; a session
+    /// being recorded is not idle (the recording's automatic stop closes it).
     pub fn idle_sessions(&self, now: u64, threshold_ms: u64) -> Vec<String> {
         self.sessions
             .values()
+            .filter(|s| !s.recording)
             .filter(|s| s.empty_since.is_some_and(|since| now.saturating_sub(since) > threshold_ms))
             .map(|s| s.id.clone())
             .collect()
