@@ -2,7 +2,8 @@
 # Runs the end-to-end tests: the real openvidu-node-client releases from npm
 # against a freshly built plenum binary, and headless Chromium (Debian's
 # chromium, through playwright-core) against a freshly built
-# plenum-media-node. Usage: e2e/run.sh [test files...]
+# plenum-media-node, and the recorded files read with ffprobe/ffmpeg.
+# Usage: e2e/run.sh [test files...]
 #   PLENUM_BIN=path             test this binary instead of building target/debug/plenum
 #   PLENUM_MEDIA_NODE_BIN=path  likewise for target/debug/plenum-media-node
 #   CHROMIUM_BIN=path           the browser (default: /usr/bin/chromium)
@@ -49,6 +50,12 @@ for bin in "$PLENUM_BIN" "$PLENUM_MEDIA_NODE_BIN"; do
         exit 1
     fi
 done
+
+# The recording tests (recording*.test.js, kurento-recorder.test.js) read the files with ffprobe/ffmpeg.
+if ! command -v ffprobe >/dev/null || ! command -v ffmpeg >/dev/null; then
+    echo "run.sh: ffmpeg and ffprobe are needed by the recording tests (apt-get install ffmpeg; scripts/test-all.sh installs it)" >&2
+    exit 1
+fi
 
 if (($# == 0)); then
     set -- *.test.js

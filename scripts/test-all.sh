@@ -11,10 +11,32 @@ command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
 command -v npm >/dev/null 2>&1 || need_apt+=(npm)
 # Debian's Chromium for the media-node end-to-end test (playwright-core drives it).
 [[ -n "${CHROMIUM_BIN:-}" || -x /usr/bin/chromium ]] || need_apt+=(chromium)
+# Recordings: the media node links GStreamer (its development files are needed to build it) and
+# encodes with x264, Opus, VP8 and AAC; the recording tests check the files with ffprobe/ffmpeg.
+# Installed before any cargo build below.
+command -v pkg-config >/dev/null 2>&1 || need_apt+=(pkg-config)
+if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists gstreamer-1.0 gstreamer-app-1.0; then
+    need_apt+=(libgstreamer1.0-dev)
+fi
+if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists gstreamer-video-1.0 gstreamer-audio-1.0; then
+    need_apt+=(libgstreamer-plugins-base1.0-dev)
+fi
+gst_has() { command -v gst-inspect-1.0 >/dev/null 2>&1 && gst-inspect-1.0 --exists "$1" 2>/dev/null; }
+# One element each package provides (GStreamer 1.22, Debian bookworm): base has the converters, Opus,
+# compositor and audiomixer; good the WebM/MP4 muxers, VP8 and RTP depayloaders; bad the H.264 parser;
+# ugly x264; libav FFmpeg's decoders and AAC encoder.
+gst_has videoconvert && gst_has opusenc && gst_has compositor && gst_has audiomixer || need_apt+=(gstreamer1.0-plugins-base)
+gst_has matroskamux && gst_has mp4mux && gst_has vp8enc && gst_has rtpvp8depay || need_apt+=(gstreamer1.0-plugins-good)
+gst_has h264parse || need_apt+=(gstreamer1.0-plugins-bad)
+gst_has x264enc || need_apt+=(gstreamer1.0-plugins-ugly)
+gst_has avdec_h264 && gst_has avenc_aac || need_apt+=(gstreamer1.0-libav)
+command -v ffmpeg >/dev/null 2>&1 && command -v ffprobe >/dev/null 2>&1 || need_apt+=(ffmpeg)
 if ((${#need_apt[@]})); then
     echo "== installing ${need_apt[*]}"
     SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-    $SUDO apt-get update -qq && $SUDO apt-get install -y -qq "${need_apt[@]}"
+    # sort -u: a package asked for by two checks is installed once.
+    mapfile -t need_apt < <(printf '%s\n' "${need_apt[@]}" | sort -u)
+    $SUDO apt-get update -qq && $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${need_apt[@]}"
 fi
 
 echo "== cargo fmt --check"

@@ -107,6 +107,8 @@ window.participantCommon = (() => {
     session.on('exception', (e) => record('session', 'exception', { name: e.name, message: e.message, origin: e.origin?.streamId ?? null }));
     session.on('reconnecting', () => record('session', 'reconnecting'));
     session.on('reconnected', () => record('session', 'reconnected'));
+    session.on('recordingStarted', (e) => record('session', 'recordingStarted', { id: e.id, name: e.name }));
+    session.on('recordingStopped', (e) => record('session', 'recordingStopped', { id: e.id, name: e.name, reason: e.reason }));
   }
 
   function subscribe(session, stream, record, subscribers) {

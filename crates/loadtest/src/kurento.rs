@@ -38,6 +38,8 @@ pub struct KurentoDriver {
     /// Each publisher endpoint's PassThrough.
     passthroughs: Mutex<HashMap<String, PassThrough>>,
     dispatcher: tokio::task::JoinHandle<()>,
+    /// With [`KurentoDriver::share_room`]: the one pipeline every room is, once made.
+    shared: Option<tokio::sync::Mutex<Option<RoomId>>>,
 }
 
 /// A failed step of the facade, named as the node's operation (`processOffer`, `create PassThrough`, …).
@@ -52,7 +54,14 @@ impl KurentoDriver {
         let client = KurentoClient::connect(url, options).await.map_err(|e| DriverError::new("connect", e))?;
         let routes = CandidateRoutes::default();
         let dispatcher = tokio::spawn(dispatch(client.events(), routes.clone()));
-        Ok(Self { client, routes, passthroughs: Mutex::new(HashMap::new()), dispatcher })
+        Ok(Self { client, routes, passthroughs: Mutex::new(HashMap::new()), dispatcher, shared: None })
+    }
+
+    /// Every room is one media pipeline (made by the first `create_room`), as the publishers of one
+    /// OpenVidu session share its pipeline; another client can then mix or record them there.
+    pub fn share_room(mut self) -> Self {
+        self.shared = Some(tokio::sync::Mutex::new(None));
+        self
     }
 
     /// The underlying client (to watch events such as `MediaFlowInStateChanged`).
@@ -116,9 +125,20 @@ async fn dispatch(mut events: broadcast::Receiver<Event>, routes: CandidateRoute
 
 impl MediaServerDriver for KurentoDriver {
     async fn create_room(&self) -> DriverResult<RoomId> {
+        let mut shared = match &self.shared {
+            Some(shared) => Some(shared.lock().await),
+            None => None,
+        };
+        if let Some(Some(room)) = shared.as_deref() {
+            return Ok(room.clone());
+        }
         let pipeline = MediaPipeline::create(&self.client).await.map_err(failed)?;
         pipeline.subscribe("Error").await.map_err(failed)?;
-        Ok(RoomId(pipeline.id().to_string()))
+        let room = RoomId(pipeline.id().to_string());
+        if let Some(slot) = shared.as_deref_mut() {
+            *slot = Some(room.clone());
+        }
+        Ok(room)
     }
 
     async fn publish(&self, room: &RoomId, offer: &str) -> DriverResult<Negotiated> {
@@ -166,6 +186,14 @@ impl MediaServerDriver for KurentoDriver {
     }
 
     async fn close_room(&self, room: &RoomId) -> DriverResult<()> {
+        if let Some(shared) = &self.shared {
+            // A shared pipeline is released once, by the first room closed.
+            let mut slot = shared.lock().await;
+            if slot.as_ref() != Some(room) {
+                return Ok(());
+            }
+            *slot = None;
+        }
         let prefix = format!("{}/", room.0);
         lock(&self.routes).retain(|endpoint, _| !endpoint.starts_with(&prefix));
         lock(&self.passthroughs).retain(|endpoint, _| !endpoint.starts_with(&prefix));

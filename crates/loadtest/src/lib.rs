@@ -7,7 +7,8 @@
 //! - [`engine`]: threads that own the clients' `Rtc`s and UDP sockets ([`peer`]),
 //!   with the [`publisher`] and [`subscriber`] behaviours.
 //! - [`driver`] and its implementations: [`kurento`] (Kurento protocol, as
-//!   OpenVidu drives Plenum's media node) and [`janus`] (Janus's VideoRoom, a baseline).
+//!   OpenVidu drives Plenum's media node), [`openvidu`] (OpenVidu's browser signaling, to join a
+//!   master's session as participants) and [`janus`] (Janus's VideoRoom, a baseline).
 //! - [`connect`]: one publisher or subscriber, from offer to media.
 //! - [`stats`], [`metrics`] and [`cpu`]: what is counted and what is reported.
 //! - [`plan`] and [`mesh`]: a run's shape (a fan-out, or a mesh of rooms whose
@@ -26,6 +27,7 @@ pub mod load;
 pub mod mesh;
 pub mod metrics;
 pub mod ogg;
+pub mod openvidu;
 pub mod opus;
 pub mod peer;
 pub mod plan;
@@ -43,5 +45,6 @@ pub use kurento::KurentoDriver;
 pub use load::{LoadConfig, LoadError, run};
 pub use mesh::Mesh;
 pub use metrics::Report;
+pub use openvidu::OpenViduDriver;
 pub use plan::{Plan, Shape, Subscription};
 pub use stats::{PeerStats, TrackStats};

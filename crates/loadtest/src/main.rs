@@ -9,7 +9,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Parser;
-use plenum_loadtest::{Clip, JanusDriver, KurentoDriver, LoadConfig, MediaServerDriver, Mesh, Report, Shape};
+use plenum_loadtest::{
+    Clip, JanusDriver, KurentoDriver, LoadConfig, MediaServerDriver, Mesh, OpenViduDriver, Report, Shape,
+};
 
 /// Load generator for Plenum media nodes (and any Kurento-protocol media server),
 /// and for Janus's VideoRoom as a baseline (--janus).
@@ -41,6 +43,19 @@ struct Args {
     /// (bench/janus/) and --bind must be the host side of its veth pair (10.77.0.1).
     #[arg(long, value_name = "URL", conflicts_with = "kurento")]
     janus: Option<String>,
+    /// Join an OpenVidu session of a master instead, as openvidu-browser participants: FILE holds one
+    /// token per line (made with the REST API, all of one session), one for each publisher, then one for
+    /// each subscriber.
+    ///
+    /// Every publisher then publishes into that one session (its "rooms" are the session), and each
+    /// peer connection is a participant with its own signaling websocket. With --subscribers 0 the
+    /// run succeeds when the publishers connected.
+    #[arg(long, value_name = "FILE", conflicts_with_all = ["kurento", "janus", "mesh"])]
+    openvidu_tokens: Option<PathBuf>,
+    /// Kurento protocol: every publisher in one media pipeline instead of one each (as the publishers of one
+    /// OpenVidu session), so that another client can mix or record them there.
+    #[arg(long, conflicts_with_all = ["janus", "openvidu_tokens"])]
+    shared_room: bool,
     /// Publishers, each in its own room (fan-out).
     #[arg(long, default_value_t = 1)]
     publishers: usize,
@@ -143,8 +158,18 @@ async fn run(args: Args) -> Result<ExitCode, String> {
             driver.close().await;
             report?
         }
+        None if args.openvidu_tokens.is_some() => {
+            let file = args.openvidu_tokens.as_ref().expect("checked");
+            let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+            let tokens: Vec<String> = text.lines().map(str::to_string).collect();
+            let driver = OpenViduDriver::new(&tokens).map_err(|e| format!("{}: {e}", file.display()))?;
+            load(Arc::new(driver), &config).await?
+        }
         None => {
-            let driver = KurentoDriver::connect(&args.kurento).await.map_err(|e| e.to_string())?;
+            let mut driver = KurentoDriver::connect(&args.kurento).await.map_err(|e| e.to_string())?;
+            if args.shared_room {
+                driver = driver.share_room();
+            }
             load(Arc::new(driver), &config).await?
         }
     };
@@ -157,7 +182,8 @@ async fn run(args: Args) -> Result<ExitCode, String> {
     } else {
         println!("{summary}");
     }
-    if report.media_flowed() {
+    let publishers_only = config.shape.plan().subscriptions.is_empty() && report.publishers_connected > 0;
+    if report.media_flowed() || publishers_only {
         Ok(ExitCode::SUCCESS)
     } else {
         eprintln!("plenum-loadtest: no media reached any subscriber");
