@@ -5,7 +5,7 @@
 //! atomically, then deleted on the node).
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use kurento_protocol::media::ServerManager;
 
@@ -17,12 +17,14 @@ pub struct NodeFiles {
     cluster: Arc<ClusterService>,
     /// `OPENVIDU_SECRET`: the node knows it as `PLENUM_NODE_SECRET`.
     secret: String,
-    http: reqwest::Client,
+    /// Built at the first pull: a client needs the TLS provider, which the process
+    /// installs after the services are made.
+    http: OnceLock<reqwest::Client>,
 }
 
 impl NodeFiles {
     pub fn new(cluster: Arc<ClusterService>, secret: String) -> Self {
-        Self { cluster, secret, http: reqwest::Client::new() }
+        Self { cluster, secret, http: OnceLock::new() }
     }
 
     async fn files_of(&self, node_id: &str) -> Result<RemoteFiles, String> {
@@ -54,7 +56,7 @@ impl RemotePull for NodeFiles {
             for file in files {
                 let name = Path::new(file).file_name().ok_or_else(|| format!("{file} names no file"))?;
                 let size = remote
-                    .pull(&self.http, &remote.root.join(file), &into.join(name))
+                    .pull(self.http.get_or_init(reqwest::Client::new), &remote.root.join(file), &into.join(name))
                     .await
                     .map_err(|e| format!("pulling {file} from media node {node_id}: {e}"))?;
                 tracing::info!(node = %node_id, %file, size, "recording file pulled from a remote media node");
