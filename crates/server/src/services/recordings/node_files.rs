@@ -17,14 +17,31 @@ pub struct NodeFiles {
     cluster: Arc<ClusterService>,
     /// `OPENVIDU_SECRET`: the node knows it as `PLENUM_NODE_SECRET`.
     secret: String,
-    /// Built at the first pull: a client needs the TLS provider, which the process
-    /// installs after the services are made.
+    /// Built at the first pull.
     http: OnceLock<reqwest::Client>,
 }
 
 impl NodeFiles {
     pub fn new(cluster: Arc<ClusterService>, secret: String) -> Self {
         Self { cluster, secret, http: OnceLock::new() }
+    }
+
+    /// No proxy from the environment, bounded waits, and the ring TLS provider named
+    /// here (the master installs no process-wide one); a node's certificate is not
+    /// verified, as webhook receivers' are not.
+    fn http(&self) -> Result<&reqwest::Client, String> {
+        if let Some(client) = self.http.get() {
+            return Ok(client);
+        }
+        let tls = crate::webhooks::no_verify::client_config().map_err(|e| e.to_string())?;
+        let client = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls)
+            .connect_timeout(std::time::Duration::from_secs(10))
+            .read_timeout(std::time::Duration::from_secs(30))
+            .no_proxy()
+            .build()
+            .map_err(|e| format!("cannot make the HTTP client of recording pulls: {e}"))?;
+        Ok(self.http.get_or_init(|| client))
     }
 
     async fn files_of(&self, node_id: &str) -> Result<RemoteFiles, String> {
@@ -56,7 +73,7 @@ impl RemotePull for NodeFiles {
             for file in files {
                 let name = Path::new(file).file_name().ok_or_else(|| format!("{file} names no file"))?;
                 let size = remote
-                    .pull(self.http.get_or_init(reqwest::Client::new), &remote.root.join(file), &into.join(name))
+                    .pull(self.http()?, &remote.root.join(file), &into.join(name))
                     .await
                     .map_err(|e| format!("pulling {file} from media node {node_id}: {e}"))?;
                 tracing::info!(node = %node_id, %file, size, "recording file pulled from a remote media node");
