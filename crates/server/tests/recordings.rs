@@ -511,3 +511,20 @@ async fn recording_files_can_be_public() {
     assert_eq!(reply.headers["content-type"], "video/mp4");
     s.server.stop().await;
 }
+
+#[tokio::test]
+async fn s3_storage_is_refused_by_name_until_it_is_built() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().display().to_string();
+    let server = start(&[
+        ("OPENVIDU_RECORDING", "true"),
+        ("OPENVIDU_RECORDING_PATH", path.as_str()),
+        ("OPENVIDU_PRO_RECORDING_STORAGE", "s3"),
+    ])
+    .await;
+    server.session("s3").await;
+    let refused = server.post("/openvidu/api/recordings/start", r#"{"session":"s3"}"#).await;
+    assert_eq!(refused.status, 501);
+    assert!(refused.text.contains("OPENVIDU_PRO_RECORDING_STORAGE=s3"), "{}", refused.text);
+    server.stop().await;
+}
