@@ -26,6 +26,8 @@ use crate::control::recording_params::{Container, RecorderParams};
 
 /// How often the thread looks at its controls and the pipeline's bus when no frame comes.
 const TICK: Duration = Duration::from_millis(20);
+/// How long encoded frames gather before a recorder takes them (see [`Recorder::run`]).
+const BATCH: Duration = Duration::from_millis(100);
 /// How long to wait for the other expected tracks once one has started.
 const GATHER_LIMIT: Duration = Duration::from_secs(3);
 /// Frames kept while gathering, at most.
@@ -195,7 +197,18 @@ impl Recorder {
                 }
             }
             match frames.recv_timeout(TICK) {
-                Ok(input) => self.input(input),
+                Ok(input) => {
+                    self.input(input);
+                    if !self.raw {
+                        // Encoded frames are taken in batches: a thread wake-up per frame
+                        // (worker → here → GStreamer's streaming threads) cost far more than
+                        // muxing the frame. The worker's queue holds a batch many times over.
+                        std::thread::sleep(BATCH);
+                        while let Ok(input) = frames.try_recv() {
+                            self.input(input);
+                        }
+                    }
+                }
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => {
                     self.stop(None);
