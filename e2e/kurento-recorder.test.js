@@ -49,7 +49,8 @@ const events = [];
 before(async () => {
   assert.equal(KURENTO_CLIENT_VERSION, '7.3.0');
   dir = tempDir('plenum-e2e-kurento-recorder-');
-  node = await startMediaNode();
+  // Recordings must be inside the node's recording root (docs/recording.md): this test's folder.
+  node = await startMediaNode({ args: ['--recording-root', dir] });
   pages = await servePages();
   browser = await launchChromium();
   client = await kurentoClient(node.uri, { failAfter: 1, socket: { objectMode: true } });

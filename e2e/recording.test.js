@@ -161,11 +161,14 @@ async function record(properties) {
 
 /** Every page got recordingStarted and recordingStopped (reason recordingStoppedByServer) for `recording`. */
 async function pagesWereTold(recording) {
+  // openvidu-node-client 2.32's Recording keeps the name in `properties`.
+  const name = recording.properties.name;
+  assert.equal(typeof name, 'string');
   for (const page of allPages) {
-    await page.waitForEvent(is('recordingStarted', { id: recording.id, name: recording.name }), {
+    await page.waitForEvent(is('recordingStarted', { id: recording.id, name }), {
       what: `recordingStarted ${recording.id}`,
     });
-    await page.waitForEvent(is('recordingStopped', { id: recording.id, name: recording.name, reason: 'recordingStoppedByServer' }), {
+    await page.waitForEvent(is('recordingStopped', { id: recording.id, name, reason: 'recordingStoppedByServer' }), {
       what: `recordingStopped ${recording.id}`,
     });
   }
@@ -288,7 +291,9 @@ it('COMPOSED audio-only (hasVideo false): an Opus .webm without video', async ()
 it('INDIVIDUAL: a .zip of one .webm per stream and <name>.json with sane offsets', async () => {
   assert.equal(streamIds.length, 2, 'needs the publishers of the first test');
   const { ready, raw } = await record({ name: 'individual', outputMode: Recording.OutputMode.INDIVIDUAL });
-  assertKeys(raw, COMPOSED_KEYS.filter((k) => !['frameRate', 'recordingLayout', 'resolution'].includes(k)));
+  // INDIVIDUAL: no resolution, frame rate or layout, but ignoreFailedStreams (2.32).
+  assertKeys(raw, [...COMPOSED_KEYS.filter((k) => !['frameRate', 'recordingLayout', 'resolution'].includes(k)), 'ignoreFailedStreams']);
+  assert.equal(raw.ignoreFailedStreams, false);
   assert.equal(raw.outputMode, 'INDIVIDUAL');
   assert.equal(raw.url, `${plenum.url}/openvidu/recordings/${ready.id}/individual.zip`);
   await pagesWereTold(ready);
