@@ -14,7 +14,7 @@
 
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startPlenum, tempDir } from './lib/plenum.js';
 import { servePages } from './lib/browser.js';
@@ -217,6 +217,12 @@ it('2.14 refusals: unknown ids 404, both tracks off 422, a second start 409', as
   await rejectsWithStatus(ov.startRecording(session.sessionId, { name: 'no-tracks' }), '422');
   const started = await ov.startRecording(session.sessionId, { name: 'refusals-214', hasAudio: true, hasVideo: true });
   await rejectsWithStatus(ov.startRecording(session.sessionId), '409');
+  // Stop once the recording has written something (one stopped within milliseconds of its start has no frame).
+  const file = path.join(recordingsDir, started.id, 'refusals-214.mp4');
+  await poll(`${file} written`, async () => (existsSync(file) ? statSync(file).size : 0), (size) => size > 0, {
+    deadlineMs: 15_000,
+    pollMs: POLL_MS,
+  });
   await ov.stopRecording(started.id);
   const ready = await poll(`${started.id} ready`, () => ov.getRecording(started.id), (r) => r.status === 'ready', {
     deadlineMs: READY_DEADLINE_MS,

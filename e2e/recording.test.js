@@ -16,7 +16,7 @@
 
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { startPlenum, tempDir } from './lib/plenum.js';
@@ -344,6 +344,12 @@ it('refusals: a second start while recording (409), deleting a started recording
   await rejectsWithStatus(ov.deleteRecording(started.id), '409');
   await rejectsWithStatus(ov.stopRecording('no-such-recording'), '404');
   await rejectsWithStatus(ov.getRecording('no-such-recording'), '404');
+  // Stop once the recording has written something (one stopped within milliseconds of its start has no frame).
+  const file = path.join(recordingsDir, started.id, 'refusals.mp4');
+  await poll(`${file} written`, async () => (existsSync(file) ? statSync(file).size : 0), (size) => size > 0, {
+    deadlineMs: 15_000,
+    pollMs: POLL_MS,
+  });
   await ov.stopRecording(started.id);
   const ready = await poll(`${started.id} ready`, () => ov.getRecording(started.id), (r) => r.status === 'ready', {
     deadlineMs: READY_DEADLINE_MS,
