@@ -2,53 +2,42 @@
 //! events, notifications, `recordingMode: ALWAYS`, the automatic stop,
 //! `record: false`, persistence across a restart of the master, file serving.
 //!
-//! The media node is `common::fake_kurento` (it answers as docs/recording.md
-//! says, and writes a file where each recorder's URI points), registered by URI
-//! with a pull that finds the files where the node wrote them: the master's
-//! side is what is under test here; the real recorder's files are the node's tests.
+//! The media node is a real `plenum-media-node` process added by URI: a remote
+//! node with its own recording root, whose files the master pulls over its
+//! control port. Publishers are `plenum-loadtest` clients joining with tokens
+//! (its VP8 clip and Opus, real WebRTC); the scripted participants beside them
+//! watch the notifications.
 
 mod common;
 
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use std::process::Command;
 use std::sync::Arc;
 use std::time::Duration;
 
-use common::fake_kurento::FakeKurento;
+use common::media_node::NodeProcess;
 use common::*;
 use futures_util::{SinkExt, StreamExt};
 use plenum::events::Subscription;
-use plenum::recorder::{RemotePull, disk};
+use plenum::recorder::disk;
+use plenum_loadtest::{Client, Clip, Engine, MediaServerDriver, OpenViduDriver, PublisherOptions, connect_publisher};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
-const WAIT: Duration = Duration::from_secs(10);
-
-/// The fake node writes into the master's folder: nothing to bring over.
-struct SameFolder(PathBuf);
-
-impl RemotePull for SameFolder {
-    fn root<'a>(&'a self, _node: &'a str) -> plenum::recorder::PullFuture<'a, PathBuf> {
-        Box::pin(async move { Ok(self.0.clone()) })
-    }
-    fn pull<'a>(
-        &'a self,
-        _node: &'a str,
-        _files: &'a [String],
-        _into: &'a Path,
-    ) -> plenum::recorder::PullFuture<'a, ()> {
-        Box::pin(async { Ok(()) })
-    }
-}
+const WAIT: Duration = Duration::from_secs(20);
 
 struct Setup {
     server: TestServer,
-    node: FakeKurento,
+    node: NodeProcess,
+    node_root: tempfile::TempDir,
     path: PathBuf,
     events: Subscription,
 }
 
 async fn setup_in(path: &Path, extra: &[(&str, &str)]) -> Setup {
-    let node = FakeKurento::start().await;
+    let node_root = tempfile::tempdir().unwrap();
+    let node = NodeProcess::start_recording(node_root.path(), SECRET);
     let path_text = path.display().to_string();
     let mut settings = vec![
         ("OPENVIDU_RECORDING", "true"),
@@ -57,12 +46,69 @@ async fn setup_in(path: &Path, extra: &[(&str, &str)]) -> Setup {
     ];
     settings.extend_from_slice(extra);
     let server = start(&settings).await;
-    let state = &server.server.as_ref().unwrap().state;
-    state.set_remote_pull(Arc::new(SameFolder(path.to_path_buf())));
-    let events = state.events().subscribe();
+    let events = server.server.as_ref().unwrap().state.events().subscribe();
     let added = server.post("/openvidu/api/media-nodes", &json!({"uri": node.uri}).to_string()).await;
     assert_eq!(added.status, 200, "{}", added.text);
-    Setup { server, node, path: path.to_path_buf(), events }
+    Setup { server, node, node_root, path: path.to_path_buf(), events }
+}
+
+/// A participant publishing real media (the load generator's VP8 clip and Opus).
+struct MediaPublisher {
+    driver: Arc<OpenViduDriver>,
+    client: Option<Client>,
+    _engine: Engine,
+    stream: String,
+    connection: String,
+}
+
+impl MediaPublisher {
+    /// Joins `session` with a connection made from `body` and publishes until media flows.
+    async fn start(server: &TestServer, session: &str, body: &str) -> MediaPublisher {
+        let connection = server.connection(session, body).await;
+        let token = connection["token"].as_str().unwrap().to_string();
+        let driver = Arc::new(OpenViduDriver::new(&[token]).expect("a token of the session"));
+        let engine = Engine::start("recordings-test").expect("engine");
+        let room = driver.create_room().await.unwrap();
+        let options = PublisherOptions { bind: IpAddr::from([127, 0, 0, 1]), clip: Arc::new(Clip::builtin()) };
+        let client = connect_publisher(&*driver, &engine.handle(), &room, &options).await.expect("publishes");
+        let deadline = tokio::time::Instant::now() + WAIT;
+        while client.handle.stats().video_frames_sent < 10 {
+            assert!(tokio::time::Instant::now() < deadline, "the publisher never sent media");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+        let stream = client.peer.0.clone();
+        let connection = connection["connectionId"].as_str().unwrap().to_string();
+        MediaPublisher { driver, client: Some(client), _engine: engine, stream, connection }
+    }
+
+    /// Leaves the session (`leaveRoom`), as a closed page does.
+    async fn leave(mut self) {
+        if let Some(client) = self.client.take() {
+            self.driver.close_peer(&client.peer).await.expect("leaveRoom");
+        }
+    }
+}
+
+/// What ffprobe says of a file: `codec_type:codec_name[:WxH]` per stream, sorted.
+fn probe(file: &Path) -> Vec<String> {
+    let output = Command::new("ffprobe")
+        .args(["-v", "error", "-show_entries", "stream=codec_type,codec_name,width,height", "-of", "csv=p=0"])
+        .arg(file)
+        .output()
+        .expect("ffprobe runs");
+    assert!(output.status.success(), "ffprobe {}: {}", file.display(), String::from_utf8_lossy(&output.stderr));
+    let mut streams: Vec<String> = String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .filter(|l| !l.is_empty())
+        .map(|line| {
+            // ffprobe prints codec_name,codec_type[,width,height].
+            let mut fields: Vec<&str> = line.split(',').filter(|f| !f.is_empty()).collect();
+            fields.swap(0, 1);
+            fields.join(":")
+        })
+        .collect();
+    streams.sort();
+    streams
 }
 
 /// A participant on the signaling websocket.
@@ -110,12 +156,6 @@ impl Participant {
         }
     }
 
-    async fn publish(&mut self) -> String {
-        let offer = "v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\ns=-\r\nt=0 0\r\n";
-        let params = json!({"sdpOffer": offer, "hasAudio": true, "hasVideo": true, "typeOfVideo": "CAMERA", "doLoopback": false});
-        self.ok("publishVideo", params).await["id"].as_str().unwrap().to_string()
-    }
-
     /// Waits for the notification `method`.
     async fn event(&mut self, method: &str) -> Value {
         if let Some(i) = self.events.iter().position(|e| e["method"] == method) {
@@ -134,6 +174,16 @@ impl Participant {
     async fn got(&mut self, method: &str) -> bool {
         self.ok("echo", json!({})).await;
         self.events.iter().any(|e| e["method"] == method)
+    }
+}
+
+/// Waits until the node has written more than `bytes` of `file` (under its root).
+async fn node_wrote(s: &Setup, file: &str, bytes: u64) {
+    let path = s.node_root.path().join(file);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0) <= bytes {
+        assert!(tokio::time::Instant::now() < deadline, "the node never wrote {}", path.display());
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
@@ -173,11 +223,12 @@ async fn individual_recording_lifecycle_ids_events_files_and_delete() {
     let mut s = setup_in(dir.path(), &[("OPENVIDU_RECORDING_NOTIFICATION", "publisher_moderator")]).await;
     let server = &s.server;
     server.session("s").await;
-    let mut alice = Participant::join(server, "s", r#"{"data":"alice-data"}"#).await;
-    let mut bob = Participant::join(server, "s", r#"{"record":false}"#).await;
+    // Publishers are told under publisher_moderator, subscribers are not.
+    let mut watcher = Participant::join(server, "s", r#"{"role":"PUBLISHER"}"#).await;
     let mut sub = Participant::join(server, "s", r#"{"role":"SUBSCRIBER"}"#).await;
-    let alice_stream = alice.publish().await;
-    bob.publish().await;
+    let alice = MediaPublisher::start(server, "s", r#"{"data":"alice-data"}"#).await;
+    let bob = MediaPublisher::start(server, "s", r#"{"record":false}"#).await;
+    let alice_stream = alice.stream.clone();
 
     for base in families("/recordings") {
         let start = format!("{base}/start");
@@ -191,20 +242,20 @@ async fn individual_recording_lifecycle_ids_events_files_and_delete() {
     assert_eq!((recording["id"].as_str(), recording["status"].as_str()), (Some("s"), Some("started")));
     assert_eq!(recording["url"], Value::Null);
     assert_eq!(server.post("/api/recordings/start", r#"{"session":"s"}"#).await.status, 409, "already recording");
-    assert_eq!(s.node.count("create RecorderEndpoint"), 1, "bob has record: false");
     assert_eq!(server.get("/openvidu/api/sessions/s").await.json()["recording"], true);
     let nodes = server.get("/openvidu/api/media-nodes?recordings=true").await.json();
     assert_eq!(nodes["content"][0]["recordingIds"], json!(["s"]));
-    assert_eq!(alice.event("recordingStarted").await, json!({"id": "s", "name": "s"}));
+    assert_eq!(watcher.event("recordingStarted").await, json!({"id": "s", "name": "s"}));
     assert!(!sub.got("recordingStarted").await, "subscribers are not told under publisher_moderator");
 
+    node_wrote(&s, &format!("s/{alice_stream}.webm"), 20_000).await;
     let stopped = server.post("/openvidu/api/recordings/stop/s", "").await;
     assert_eq!(stopped.status, 200, "{}", stopped.text);
     let recording = stopped.json();
     assert_eq!(recording["status"], "ready");
     assert!(recording["url"].as_str().unwrap().ends_with("/openvidu/recordings/s/s.zip"), "{recording}");
     assert!(recording["size"].as_u64().unwrap() > 0);
-    let reason = alice.event("recordingStopped").await;
+    let reason = watcher.event("recordingStopped").await;
     assert_eq!(reason["reason"], "recordingStoppedByServer");
     assert_eq!(server.post("/api/recordings/stop/s", "").await.status, 409);
     assert_eq!(server.post("/api/recordings/stop/nope", "").await.status, 404);
@@ -213,12 +264,17 @@ async fn individual_recording_lifecycle_ids_events_files_and_delete() {
     assert_eq!(names, ["started", "stopped", "ready"]);
     assert_eq!(statuses[1].1, "recordingStoppedByServer");
 
-    // The zip holds the stream's file and the sync file.
+    // The zip holds alice's stream (not bob's: record false) and the sync file; the node kept nothing.
     let zip = std::fs::File::open(s.path.join("s").join("s.zip")).unwrap();
     let mut archive = zip::ZipArchive::new(zip).unwrap();
     let mut names: Vec<String> = archive.file_names().filter_map(Result::ok).map(|n| n.to_string()).collect();
     names.sort();
     assert_eq!(names, ["s.json".to_string(), format!("{alice_stream}.webm")]);
+    let webm = s.path.join("s").join(format!("{alice_stream}.webm"));
+    let streams = probe(&webm);
+    assert_eq!(streams.len(), 2, "{streams:?}");
+    assert!(streams[0] == "audio:opus" && streams[1].starts_with("video:vp8:"), "not transcoded: {streams:?}");
+    assert!(!s.node_root.path().join("s").exists(), "the node's copies are deleted once pulled");
     let sync: Value = serde_json::from_reader(archive.by_name("s.json").unwrap()).unwrap();
     assert_eq!(sync["files"][0]["serverData"], "alice-data");
     assert_eq!(sync["files"][0]["connectionId"], alice.connection.as_str());
@@ -231,6 +287,7 @@ async fn individual_recording_lifecycle_ids_events_files_and_delete() {
     let metadata = s.path.join("s~1").join(".recording.s~1");
     let written: Value = serde_json::from_slice(&std::fs::read(&metadata).unwrap()).unwrap();
     assert_eq!(written["status"], "started");
+    node_wrote(&s, &format!("s~1/{alice_stream}.webm"), 20_000).await;
     assert_eq!(server.post("/openvidu/api/recordings/stop/s~1", "").await.json()["status"], "ready");
     let written: Value = serde_json::from_slice(&std::fs::read(&metadata).unwrap()).unwrap();
     assert_eq!(written["status"], "ready");
@@ -262,7 +319,9 @@ async fn individual_recording_lifecycle_ids_events_files_and_delete() {
     assert!(!s.path.join("s").exists());
     assert_eq!(server.call("DELETE", "/api/recordings/s", None).await.status, 404);
     assert_eq!(server.get("/openvidu/api/recordings/s").await.status, 404);
-    drop((alice, bob, sub));
+    drop((watcher, sub));
+    alice.leave().await;
+    bob.leave().await;
     s.server.stop().await;
 }
 
@@ -273,17 +332,20 @@ async fn composed_recording_codes_and_start_failures() {
     let server = &s.server;
     server.session("c").await;
     assert_eq!(server.post("/openvidu/api/recordings/start", r#"{"session":"c"}"#).await.status, 406);
-    let mut alice = Participant::join(server, "c", "{}").await;
-    alice.publish().await;
+    let alice = MediaPublisher::start(server, "c", "{}").await;
 
-    s.node.fail("create Composite");
+    // A node that cannot write its recording: 500, and the recording is failed.
+    let root = s.node_root.path().to_path_buf();
+    std::fs::remove_dir_all(&root).unwrap();
+    std::fs::write(&root, b"not a folder").unwrap();
     let failed = server.post("/openvidu/api/recordings/start", r#"{"session":"c","name":"mix"}"#).await;
     assert_eq!(failed.status, 500, "{}", failed.text);
     let listed = server.get("/openvidu/api/recordings/c").await.json();
     assert_eq!(listed["status"], "failed");
+    std::fs::remove_file(&root).unwrap();
+    std::fs::create_dir(&root).unwrap();
 
     // The failed one keeps its folder: the next id is c~1.
-    s.node.clear_failures();
     let started =
         server.post("/openvidu/api/recordings/start", r#"{"session":"c","name":"mix","resolution":"640x480"}"#).await;
     assert_eq!(started.status, 200, "{}", started.text);
@@ -293,23 +355,22 @@ async fn composed_recording_codes_and_start_failures() {
         (recording["resolution"].as_str(), recording["recordingLayout"].as_str()),
         (Some("640x480"), Some("BEST_FIT"))
     );
-    assert_eq!(s.node.count("create HubPort"), 2, "one input, one output");
+    node_wrote(&s, "c~1/mix.mp4", 20_000).await;
     let ready = server.post("/openvidu/api/recordings/stop/c~1", "").await.json();
     assert_eq!(ready["status"], "ready");
     assert!(ready["url"].as_str().unwrap().ends_with("/openvidu/recordings/c~1/mix.mp4"));
-    assert_eq!(ready["size"], 1000);
+    let mp4 = s.path.join("c~1").join("mix.mp4");
+    assert_eq!(ready["size"].as_u64(), Some(std::fs::metadata(&mp4).unwrap().len()));
+    assert_eq!(probe(&mp4), ["audio:aac", "video:h264:640:480"]);
+    assert!(s.path.join("c~1").join("mix.jpg").exists(), "the thumbnail came along");
 
     // Audio-only composed: WebM.
     let audio = server.post("/openvidu/api/recordings/start", r#"{"session":"c","hasVideo":false}"#).await.json();
     assert_eq!(audio["id"], "c~2");
+    node_wrote(&s, "c~2/c~2.webm", 5_000).await;
     let ready = server.post("/openvidu/api/recordings/stop/c~2", "").await.json();
     assert!(ready["url"].as_str().unwrap().ends_with("/openvidu/recordings/c~2/c~2.webm"), "{ready}");
-
-    // A stop whose node fails leaves the recording failed, and the call still answers.
-    server.post("/openvidu/api/recordings/start", r#"{"session":"c"}"#).await;
-    s.node.fail("stopAndWait");
-    let failed = server.post("/openvidu/api/recordings/stop/c~3", "").await;
-    assert_eq!((failed.status.as_u16(), failed.json()["status"].as_str()), (200, Some("failed")));
+    assert_eq!(probe(&s.path.join("c~2").join("c~2.webm")), ["audio:opus"]);
 
     // A node that is not running: 503.
     let node_id =
@@ -323,6 +384,20 @@ async fn composed_recording_codes_and_start_failures() {
         .await;
     assert_eq!(patched.status, 200, "{}", patched.text);
     assert_eq!(server.post("/openvidu/api/recordings/start", r#"{"session":"c"}"#).await.status, 503);
+    let patch = Some(r#"{"status":"running"}"#);
+    let running = server.call("PATCH", &format!("/openvidu/api/media-nodes/{node_id}"), patch).await;
+    assert_eq!(running.status, 200, "{}", running.text);
+    // A stop whose node is frozen (SIGSTOP) leaves the recording failed, and the call still answers.
+    let frozen = server.post("/openvidu/api/recordings/start", r#"{"session":"c"}"#).await.json();
+    assert_eq!(frozen["id"], "c~3");
+    node_wrote(&s, "c~3/c~3.mp4", 20_000).await;
+    let pid = s.node.child.id().to_string();
+    assert!(Command::new("kill").args(["-STOP", &pid]).status().unwrap().success());
+    let asked = std::time::Instant::now();
+    let failed = server.post("/openvidu/api/recordings/stop/c~3", "").await;
+    assert!(Command::new("kill").args(["-CONT", &pid]).status().unwrap().success());
+    assert_eq!((failed.status.as_u16(), failed.json()["status"].as_str()), (200, Some("failed")), "{}", failed.text);
+    assert!(asked.elapsed() < Duration::from_secs(20), "the stop answered in {:?}", asked.elapsed());
     drop(alice);
     s.server.stop().await;
 }
@@ -344,18 +419,20 @@ async fn always_mode_starts_on_first_publish_and_autostop_ends_it() {
         .await;
     assert_eq!(created.status, 200, "{}", created.text);
     let mut watcher = Participant::join(server, "a", r#"{"role":"SUBSCRIBER"}"#).await;
-    let mut alice = Participant::join(server, "a", "{}").await;
+    let mut idle = Participant::join(server, "a", "{}").await;
     assert!(!watcher.got("recordingStarted").await, "no publisher yet");
-    alice.publish().await;
+    let alice = MediaPublisher::start(server, "a", "{}").await;
     assert_eq!(watcher.event("recordingStarted").await, json!({"id": "a", "name": "auto"}), "'all' tells subscribers");
-    alice.ok("unpublishVideo", json!({})).await;
+    node_wrote(&s, &format!("a/{}.webm", alice.stream), 20_000).await;
+    alice.leave().await;
     let stopped = watcher.event("recordingStopped").await;
     assert_eq!(stopped["reason"], "automaticStop");
     let statuses = statuses_until(&mut s.events, "ready").await;
     assert_eq!(statuses.last().unwrap().1, "automaticStop");
     wait_for(server, "/openvidu/api/recordings/a", |r| r["status"] == "ready").await;
     assert!(server.get("/openvidu/api/sessions/a").await.status == 200, "participants remain: the session stays");
-    drop((watcher, alice));
+    assert!(idle.got("recordingStopped").await, "'all' tells publishers too");
+    drop((watcher, idle));
     s.server.stop().await;
 }
 
@@ -365,15 +442,14 @@ async fn a_recorded_session_outlives_its_last_participant_until_autostop() {
     let mut s = setup_in(dir.path(), &[("OPENVIDU_RECORDING_AUTOSTOP_TIMEOUT", "1")]).await;
     let server = &s.server;
     server.session("e").await;
-    let mut alice = Participant::join(server, "e", "{}").await;
-    alice.publish().await;
+    let alice = MediaPublisher::start(server, "e", "{}").await;
     assert_eq!(server.post("/openvidu/api/recordings/start", r#"{"session":"e"}"#).await.status, 200);
-    alice.ok("leaveRoom", json!({})).await;
+    node_wrote(&s, "e/e.mp4", 20_000).await;
+    alice.leave().await;
     assert_eq!(server.get("/openvidu/api/sessions/e").await.status, 200, "kept while recorded");
     let statuses = statuses_until(&mut s.events, "ready").await;
     assert_eq!(statuses[1], ("stopped".to_string(), json!("automaticStop")));
     wait_for(server, "/openvidu/api/sessions", |r| r["numberOfElements"] == 0).await;
-    drop(alice);
     s.server.stop().await;
 }
 
@@ -383,14 +459,16 @@ async fn closing_a_session_stops_its_recording_with_the_sessions_reason() {
     let mut s = setup_in(dir.path(), &[]).await;
     let server = &s.server;
     server.session("d").await;
-    let mut alice = Participant::join(server, "d", "{}").await;
-    alice.publish().await;
+    let alice = MediaPublisher::start(server, "d", "{}").await;
     assert_eq!(server.post("/openvidu/api/recordings/start", r#"{"session":"d"}"#).await.status, 200);
+    node_wrote(&s, "d/d.mp4", 20_000).await;
     assert_eq!(server.call("DELETE", "/openvidu/api/sessions/d", None).await.status, 204);
     let statuses = statuses_until(&mut s.events, "ready").await;
     assert_eq!(statuses[1], ("stopped".to_string(), json!("sessionClosedByServer")));
     let recording = wait_for(server, "/openvidu/api/recordings/d", |r| r["status"] == "ready").await;
-    assert_eq!(recording["size"], 1000);
+    let mp4 = s.path.join("d").join("d.mp4");
+    assert_eq!(recording["size"].as_u64(), Some(std::fs::metadata(&mp4).unwrap().len()));
+    assert_eq!(probe(&mp4), ["audio:aac", "video:h264:1280:720"]);
     drop(alice);
     s.server.stop().await;
 }
@@ -432,4 +510,21 @@ async fn recording_files_can_be_public() {
     assert_eq!(reply.status, 200);
     assert_eq!(reply.headers["content-type"], "video/mp4");
     s.server.stop().await;
+}
+
+#[tokio::test]
+async fn s3_storage_is_refused_by_name_until_it_is_built() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().display().to_string();
+    let server = start(&[
+        ("OPENVIDU_RECORDING", "true"),
+        ("OPENVIDU_RECORDING_PATH", path.as_str()),
+        ("OPENVIDU_PRO_RECORDING_STORAGE", "s3"),
+    ])
+    .await;
+    server.session("s3").await;
+    let refused = server.post("/openvidu/api/recordings/start", r#"{"session":"s3"}"#).await;
+    assert_eq!(refused.status, 501);
+    assert!(refused.text.contains("OPENVIDU_PRO_RECORDING_STORAGE=s3"), "{}", refused.text);
+    server.stop().await;
 }

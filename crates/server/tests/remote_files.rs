@@ -9,7 +9,7 @@ use std::path::Path;
 use common::media_node::NodeProcess;
 use kurento_protocol::KurentoClient;
 use kurento_protocol::media::ServerManager;
-use plenum::recording::remote_pull::{NodeRecordingPlace, PullError, RemoteFiles};
+use plenum::recorder::remote_files::{NodeRecordingPlace, PullError, RemoteFiles};
 
 const SECRET: &str = "node-secret";
 

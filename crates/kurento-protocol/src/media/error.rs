@@ -29,6 +29,7 @@ pub enum Step {
     GetUsedCpu,
     GetUsedMemory,
     GetPipelines,
+    GetMetadata,
     CreateRecorderEndpoint,
     CreateComposite,
     CreateHubPort,
@@ -37,7 +38,6 @@ pub enum Step {
     StopRecording,
     StopAndWait,
     GetStats,
-    GetMetadata,
 }
 
 impl Step {

@@ -43,14 +43,19 @@ fn muxer(container: Container) -> Result<gst::Element, String> {
     }
 }
 
+/// The entry of one track. Its queue is bounded and drops its oldest data when full
+/// (GStreamer ≥ 1.20 `leaky-type`): a muxer held back (a track that went quiet, an
+/// encoder that falls behind) costs frames, never the node's memory.
 fn source(caps: &gst::Caps) -> AppSrc {
-    AppSrc::builder()
+    let src = AppSrc::builder()
         .caps(caps)
         .format(gst::Format::Time)
         .is_live(false)
         .block(false)
         .max_bytes(32 * 1024 * 1024)
-        .build()
+        .build();
+    src.set_property_from_str("leaky-type", "downstream");
+    src
 }
 
 fn file_sink(path: &Path) -> Result<gst::Element, String> {

@@ -29,6 +29,9 @@ fn require_recording_module(state: &AppState) -> Result<(), ApiError> {
 pub async fn start(State(state): State<AppState>, JsonBody(body): JsonBody) -> Result<Response, ApiError> {
     let body = body.ok_or_else(|| ApiError::bad_request("Error in body parameters. Cannot be empty"))?;
     require_recording_module(&state)?;
+    if state.config().settings.get(crate::config::keys::OPENVIDU_PRO_RECORDING_STORAGE) == "s3" {
+        return Err(ApiError::not_implemented("Storing recordings in S3 (OPENVIDU_PRO_RECORDING_STORAGE=s3)"));
+    }
     let fields = Fields::new(&body);
     let session_id =
         fields.string("session")?.ok_or_else(|| ApiError::bad_request("\"session\" parameter is mandatory"))?;

@@ -83,18 +83,27 @@ pub fn size_of(dir: &Path, file: &str) -> u64 {
     std::fs::metadata(dir.join(file)).map(|m| m.len()).unwrap_or(0)
 }
 
+/// Files this large (near 4 GiB) are written with ZIP64 sizes.
+const ZIP64_THRESHOLD: u64 = 0xFFFF_0000;
+
 /// Writes `<dir>/<zip>` holding `files` of `dir` (deflated), through a temporary file.
 pub fn zip_files(dir: &Path, files: &[String], zip: &str) -> std::io::Result<u64> {
     let temporary = dir.join(format!(".{zip}.tmp"));
     {
         let out = std::fs::File::create(&temporary)?;
         let mut writer = zip::ZipWriter::new(out);
-        let options = zip::write::SimpleFileOptions::default()
-            .compression_method(zip::CompressionMethod::Deflated)
-            .large_file(true);
+        let options = zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
         for file in files {
-            let Ok(mut input) = std::fs::File::open(dir.join(file)) else { continue };
-            writer.start_file(file.as_str(), options).map_err(std::io::Error::other)?;
+            let mut input = match std::fs::File::open(dir.join(file)) {
+                Ok(input) => input,
+                Err(error) => {
+                    tracing::warn!(folder = %dir.display(), %file, %error, "a recorded file is missing from the zip");
+                    continue;
+                }
+            };
+            // ZIP64 only where a file needs it: most unzip tools read both, some players' helpers only plain zip.
+            let large = input.metadata().map(|m| m.len() >= ZIP64_THRESHOLD).unwrap_or(true);
+            writer.start_file(file.as_str(), options.large_file(large)).map_err(std::io::Error::other)?;
             std::io::copy(&mut input, &mut writer)?;
         }
         writer.finish().map_err(std::io::Error::other)?.sync_all()?;

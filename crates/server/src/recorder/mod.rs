@@ -8,15 +8,17 @@
 //! - [`disk`]: the `.recording.<id>` metadata files (atomic), the folder names
 //!   that make ids taken, the INDIVIDUAL zip, and deletion.
 //! - [`RemotePull`]: the seam through which files a remote node wrote are
-//!   brought into `OPENVIDU_RECORDING_PATH` (`recording/remote_pull.rs` implements it).
+//!   brought into `OPENVIDU_RECORDING_PATH`; [`remote_files`] is the HTTP client that
+//!   pulls them from a node's control port (checked, atomic, then deleted there).
 //!
 //! Used by `services` only; it knows nothing of sessions or events.
 
 mod active;
 pub mod disk;
 mod pull;
+pub mod remote_files;
 mod track;
 
 pub use active::{ActiveRecording, CompositeSpec, StopReport, WrittenFile};
-pub use pull::{NoRemotePull, PullFuture, RemotePull};
+pub use pull::{PullFuture, RemotePull};
 pub use track::RecordedStream;

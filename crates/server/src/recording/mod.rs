@@ -9,7 +9,6 @@ mod ids;
 mod notification;
 mod object;
 mod properties;
-pub mod remote_pull;
 mod store;
 mod sync_file;
 

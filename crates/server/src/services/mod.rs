@@ -100,6 +100,7 @@ impl AppState {
             false => None,
         };
         let credentials = Credentials::new(&config.secret);
+        let secret = config.secret.clone();
         let autostop_s = config.settings.get(keys::OPENVIDU_RECORDING_AUTOSTOP_TIMEOUT).max(0) as u64;
         let cluster = ClusterService::new(crate::cluster::settings_from(&config), events.clone());
         let state = Self {
@@ -109,7 +110,10 @@ impl AppState {
                 credentials,
                 conference: Mutex::new(Conference::new(sessions)),
                 recordings: Mutex::new(RecordingStore::default()),
-                recorder: RecordingRuntime::new(autostop_s),
+                recorder: RecordingRuntime::new(
+                    autostop_s,
+                    Arc::new(recordings::NodeFiles::new(cluster.clone(), secret)),
+                ),
                 status,
                 restarter: OnceLock::new(),
                 cluster,

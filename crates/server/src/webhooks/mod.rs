@@ -11,7 +11,7 @@
 pub mod delivery;
 pub mod dispatcher;
 pub mod drop_log;
-mod no_verify;
+pub mod no_verify;
 pub mod queue;
 pub mod retry;
 mod sender_thread;

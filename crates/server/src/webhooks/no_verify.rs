@@ -1,4 +1,4 @@
-//! TLS for webhook requests: OpenVidu does not verify the receiver's
+//! TLS for webhook requests (and recording pulls from media nodes): OpenVidu does not verify the receiver's
 //! certificate, so neither does Plenum (receivers on self-signed certificates
 //! keep working after a migration).
 //!

@@ -1,7 +1,6 @@
 //! A real master on a loopback port and an HTTP client for it.
 #![allow(dead_code, unused_imports)]
 
-pub mod fake_kurento;
 pub mod media_node;
 pub mod scripted_call;
 

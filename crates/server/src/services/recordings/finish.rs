@@ -80,9 +80,23 @@ impl AppState {
             let relative: Vec<String> = files.iter().map(|f| format!("{}/{}", recording.id, f.file)).collect();
             tokio::fs::create_dir_all(&dir).await.map_err(|e| e.to_string())?;
             self.shared.recorder.pull().pull(&live.node, &relative, &dir).await?;
+            self.pull_thumbnail(recording, live, &files, &dir).await;
         }
         let recording = recording.clone();
         tokio::task::spawn_blocking(move || assemble(&recording, &dir, files)).await.map_err(|e| e.to_string())?
+    }
+}
+
+impl AppState {
+    /// The `.jpg` the node writes beside a composed video: pulled too, but a recording
+    /// too short to have one (or a failed pull of it) costs only the thumbnail.
+    async fn pull_thumbnail(&self, recording: &Recording, live: &Live, files: &[WrittenFile], dir: &Path) {
+        let Some(video) = files.iter().find(|f| f.has_video && f.stream.is_none()) else { return };
+        let Some(stem) = Path::new(&video.file).file_stem().and_then(|s| s.to_str()) else { return };
+        let thumbnail = [format!("{}/{stem}.jpg", recording.id)];
+        if let Err(error) = self.shared.recorder.pull().pull(&live.node, &thumbnail, dir).await {
+            tracing::warn!(id = %recording.id, %error, "the recording's thumbnail stays on the media node");
+        }
     }
 }
 

@@ -13,8 +13,10 @@
 mod announce;
 mod autostop;
 mod finish;
+mod node_files;
 mod observe;
 mod runtime;
+pub use node_files::NodeFiles;
 mod start;
 mod stop;
 
@@ -28,7 +30,7 @@ use crate::recorder::{RemotePull, disk};
 use crate::recording::RecordingStoreError;
 
 impl AppState {
-    /// Installs how files of remote nodes are pulled (`recording/remote_pull.rs`).
+    /// Replaces how files of remote nodes are pulled (by default over their control port).
     pub fn set_remote_pull(&self, pull: std::sync::Arc<dyn RemotePull>) {
         self.shared.recorder.set_pull(pull);
     }

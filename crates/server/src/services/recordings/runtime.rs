@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use tokio::task::JoinHandle;
 
-use crate::recorder::{ActiveRecording, NoRemotePull, RemotePull};
+use crate::recorder::{ActiveRecording, RemotePull};
 use crate::recording::Autostop;
 
 /// The node objects of one recording, behind an async lock: the start holds it
@@ -40,11 +40,11 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 impl RecordingRuntime {
-    pub fn new(autostop_timeout_s: u64) -> Self {
+    pub fn new(autostop_timeout_s: u64, pull: Arc<dyn RemotePull>) -> Self {
         Self {
             live: Mutex::default(),
             closing: Mutex::default(),
-            pull: RwLock::new(Arc::new(NoRemotePull)),
+            pull: RwLock::new(pull),
             autostop: Mutex::new(Autostop::new(autostop_timeout_s)),
         }
     }

@@ -30,8 +30,18 @@ impl AppState {
         };
         match finishing.await {
             Ok(recording) => Ok(recording),
-            // The task panicked: what the store says is the truth.
-            Err(_) => self.recordings().get(id).cloned().ok_or(StopFailure::NotFound),
+            // The finishing task panicked: the recording cannot become ready any more.
+            Err(error) => {
+                tracing::error!(%id, %error, "finishing the recording failed");
+                let failed = {
+                    let mut recordings = self.recordings();
+                    let recording = recordings.get_mut(id).ok_or(StopFailure::NotFound)?;
+                    recording.status = RecordingStatus::Failed;
+                    recording.clone()
+                };
+                self.persist(&failed);
+                Ok(failed)
+            }
         }
     }
 
