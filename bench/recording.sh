@@ -348,7 +348,7 @@ wait_ready() {
 window() {
     local c0 t0 c1 t1
     c0=$(tree_cpu_seconds "$MASTER_PID"); t0=$(date +%s.%N)
-    sleep "$1"
+    if [[ -n "${PROFILE_THIS:-}" ]]; then record_window "$MASTER_PID" "$1"; else sleep "$1"; fi
     c1=$(tree_cpu_seconds "$MASTER_PID"); t1=$(date +%s.%N)
     calc "($c1 - $c0) / ($t1 - $t0)"
 }
@@ -409,7 +409,7 @@ run_plenum_individual() {
     started=$(rest POST /openvidu/api/recordings/start '{"session":"bench","name":"bench","outputMode":"INDIVIDUAL"}') ||
         { tail -30 "$WORK/master.log" >&2; die "the recording did not start"; }
     id=$(json_field id <<<"$started")
-    CPU[on]=$(window "$DURATION")
+    CPU[on]=$(PROFILE_THIS=1 window "$DURATION")
     log "plenum: recording ${CPU[on]}"
     stopped=$(rest POST "/openvidu/api/recordings/stop/$id") || die "the recording did not stop"
     ready=$(wait_ready "$id")
@@ -427,7 +427,9 @@ run_plenum_individual() {
 NODE_PID=""
 NODE_URI=""
 start_node() {
-    "$NODE_BIN" --listen 127.0.0.1:0 --rtc-address 127.0.0.1 >"$WORK/node.out" 2>"$WORK/node.log" &
+    mkdir -p "$WORK/recordings/node"
+    # The node only records inside its recording root.
+    "$NODE_BIN" --listen 127.0.0.1:0 --rtc-address 127.0.0.1 --recording-root "$WORK/recordings/node" >"$WORK/node.out" 2>"$WORK/node.log" &
     NODE_PID=$!
     PIDS+=("$NODE_PID")
     for _ in $(seq 300); do
@@ -516,7 +518,7 @@ run_node_individual() {
     CPU[off1]=$(window "$DURATION")
     log "node: off ${CPU[off1]}"
     start_node_recording individual
-    CPU[on]=$(window "$DURATION")
+    CPU[on]=$(PROFILE_THIS=1 window "$DURATION")
     log "node: recording ${CPU[on]}"
     stop_node_recording
     CPU[off2]=$(window "$DURATION")
@@ -547,6 +549,22 @@ else
 fi
 
 # ---------------------------------------------------------------- report
+print_profile() {
+if [[ -f "$WORK/perf.data" ]]; then
+    {
+        echo
+        echo "Where the recording process's time goes (\`perf record -F 499 -g\` over the recording window; self time, top shared objects, then top symbols):"
+        echo
+        echo '```'
+        perf report -i "$WORK/perf.data" --no-children --sort dso -g none --stdio >"$WORK/perf-dso.txt" 2>/dev/null || true
+        perf report -i "$WORK/perf.data" --no-children --sort dso,symbol -g none --stdio >"$WORK/perf-sym.txt" 2>/dev/null || true
+        grep -v '^#' "$WORK/perf-dso.txt" | grep . | sed -n 1,15p || true
+        echo
+        grep -v '^#' "$WORK/perf-sym.txt" | grep . | sed -n 1,25p || true
+        echo '```'
+    } >>"$RESULTS"
+fi
+}
 CPU_MODEL=$(awk -F': ' '/model name/ {print $2; exit}' /proc/cpuinfo)
 COMMIT=$(git rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 if [[ -n "$(git status --porcelain -- crates Cargo.toml Cargo.lock 2>/dev/null)" ]]; then COMMIT+=" (with uncommitted changes)"; fi
@@ -625,20 +643,6 @@ plot '$WORK/plot.dat' using 2:xtic(1) linecolor rgb '#3465a4', '' using 0:2:(spr
 EOF
     echo >>"$RESULTS"
     echo "![CPU per recorded second]($(basename "$PLOT"))" >>"$RESULTS"
-    if [[ -f "$WORK/perf.data" ]]; then
-        {
-            echo
-            echo "Where the recording process's time goes (\`perf record -F 499 -g\` over the recording window; self time, top shared objects, then top symbols):"
-            echo
-            echo '```'
-            perf report -i "$WORK/perf.data" --no-children --sort dso -g none --stdio >"$WORK/perf-dso.txt" 2>/dev/null || true
-            perf report -i "$WORK/perf.data" --no-children --sort dso,symbol -g none --stdio >"$WORK/perf-sym.txt" 2>/dev/null || true
-            grep -v '^#' "$WORK/perf-dso.txt" | grep . | sed -n 1,15p || true
-            echo
-            grep -v '^#' "$WORK/perf-sym.txt" | grep . | sed -n 1,25p || true
-            echo '```'
-        } >>"$RESULTS"
-    fi
 else
     {
         off=$(calc "(${CPU[off1]} + ${CPU[off2]}) / 2")
@@ -653,6 +657,7 @@ else
         awk -v p="$pct" -v t="$INDIVIDUAL_TARGET" 'BEGIN {exit !(p >= t)}' && missed+=("INDIVIDUAL extra $pct % ≥ $INDIVIDUAL_TARGET %")
     } >>"$RESULTS"
 fi
+print_profile
 cat "$RESULTS"
 log "wrote $RESULTS"
 ((${#missed[@]} == 0)) || die "target missed: ${missed[*]}"

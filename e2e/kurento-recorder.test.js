@@ -49,6 +49,7 @@ const events = [];
 before(async () => {
   assert.equal(KURENTO_CLIENT_VERSION, '7.3.0');
   dir = tempDir('plenum-e2e-kurento-recorder-');
+  // Recordings must be inside the node's recording root (docs/recording.md): this test's folder.
   node = await startMediaNode({ args: ['--recording-root', dir] });
   pages = await servePages();
   browser = await launchChromium();

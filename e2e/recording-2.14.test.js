@@ -6,14 +6,15 @@
 //
 // The basic flow: start (COMPOSED BEST_FIT, then INDIVIDUAL), get, list, stop,
 // download through the Recording's url with Basic auth and check the file with
-// ffprobe/ffmpeg, delete. Every request of the client must go to /api/...,
-// and the Recording objects must have the 2.13 shape.
+// ffprobe/ffmpeg, delete. Every request of the client must go to /api/...; the
+// answers are the 2.16+ objects (as OpenVidu 2.16+ answers on the old paths),
+// and the files are served on the old /recordings/ path too.
 //
 // Every wait polls REST or the page with a deadline.
 
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { startPlenum, tempDir } from './lib/plenum.js';
 import { servePages } from './lib/browser.js';
@@ -82,12 +83,28 @@ const it = diagnosedTest(TEST_TIMEOUT_MS, async () => {
   return parts.join('\n');
 });
 
-/** The 2.13 Recording shape: no `object`, no `frameRate`; resolution and layout only for COMPOSED with video. */
-function assert213Shape(raw, composedVideo) {
-  const expected = ['createdAt', 'duration', 'hasAudio', 'hasVideo', 'id', 'name', 'outputMode', 'sessionId', 'size', 'status', 'url'];
-  if (composedVideo) expected.push('recordingLayout', 'resolution');
+/**
+ * The Recording as the server answers on the 2.13 path: the 2.16+ object (OpenVidu 2.16+ rewrites /api/ to
+ * /openvidu/api/, so old paths answer the new shapes, reference §1.0.1), the same as on the new path.
+ * resolution, frameRate and layout only for COMPOSED with video, ignoreFailedStreams only for INDIVIDUAL;
+ * Plenum (a Pro) may add mediaNode.
+ */
+async function assertNewShapeOnOldPath(raw, composedVideo) {
+  const expected = ['createdAt', 'duration', 'hasAudio', 'hasVideo', 'id', 'name', 'object', 'outputMode', 'sessionId', 'size', 'status', 'url'];
+  if (composedVideo) expected.push('frameRate', 'recordingLayout', 'resolution');
+  if (raw.outputMode === 'INDIVIDUAL') expected.push('ignoreFailedStreams');
   const keys = Object.keys(raw).filter((k) => k !== 'mediaNode').sort();
-  assert.deepEqual(keys, expected.sort(), `the 2.13 Recording keys: ${JSON.stringify(raw)}`);
+  assert.deepEqual(keys, expected.sort(), `the Recording keys on /api/recordings: ${JSON.stringify(raw)}`);
+  const fresh = await plenum.request('GET', `/openvidu/api/recordings/${encodeURIComponent(raw.id)}`);
+  assert.deepEqual(fresh.json, raw, 'the same object on /openvidu/api/recordings');
+}
+
+/** The file is also served on the 2.13 path /recordings/<id>/<file>, with auth. */
+async function assertOldFilePath(recording) {
+  const oldPath = new URL(recording.url).pathname.replace(/^\/openvidu\/recordings\//, '/recordings/');
+  const res = await fetchFile({ origin: plenum.url, rawPath: oldPath, auth: SECRET });
+  assert.equal(res.status, 200, `GET ${oldPath}`);
+  assert.equal(res.body.length, recording.size);
 }
 
 /** Start, run RECORD_MS (staying started), stop, wait ready, through the 2.14 client. */
@@ -160,11 +177,12 @@ it('COMPOSED BEST_FIT via /api/recordings: a 1280x720 H.264 + AAC .mp4 of the ti
     hasAudio: true,
     hasVideo: true,
   });
-  assert213Shape(raw, true);
+  await assertNewShapeOnOldPath(raw, true);
   assert.equal(raw.recordingLayout, 'BEST_FIT');
   assert.equal(raw.resolution, '1280x720');
   assert.equal(ready.properties.name, 'composed-214');
-  assert.ok(ready.url.startsWith(`${plenum.url}/`) && ready.url.endsWith(`/recordings/${ready.id}/composed-214.mp4`), `url ${ready.url}`);
+  assert.equal(ready.url, `${plenum.url}/openvidu/recordings/${ready.id}/composed-214.mp4`);
+  await assertOldFilePath(ready);
   const file = await download(ready, SECRET, downloads);
   await assertMedia(file, { duration: ready.duration, video: { codec: 'h264', width: 1280, height: 720 }, audio: { codec: 'aac' } });
   await deleteAndCheck(ready);
@@ -174,9 +192,9 @@ it('INDIVIDUAL via /api/recordings: a .zip with the stream .webm and the sync fi
   assert.ok(streamId, 'needs the publisher of the first test');
   // The 2.14 client sends hasAudio/hasVideo as given (`!!undefined` is false): say both.
   const { ready, raw } = await record({ name: 'individual-214', outputMode: Recording.OutputMode.INDIVIDUAL, hasAudio: true, hasVideo: true });
-  assert213Shape(raw, false);
+  await assertNewShapeOnOldPath(raw, false);
   assert.equal(raw.outputMode, 'INDIVIDUAL');
-  assert.ok(ready.url.endsWith(`/recordings/${ready.id}/individual-214.zip`), `url ${ready.url}`);
+  assert.equal(ready.url, `${plenum.url}/openvidu/recordings/${ready.id}/individual-214.zip`);
   const zip = readZip(readFileSync(await download(ready, SECRET, downloads)));
   assert.deepEqual(zip.map((e) => e.name).sort(), ['individual-214.json', `${streamId}.webm`].sort());
   const sync = JSON.parse(zip.find((e) => e.name === 'individual-214.json').data.toString('utf8'));
@@ -199,6 +217,12 @@ it('2.14 refusals: unknown ids 404, both tracks off 422, a second start 409', as
   await rejectsWithStatus(ov.startRecording(session.sessionId, { name: 'no-tracks' }), '422');
   const started = await ov.startRecording(session.sessionId, { name: 'refusals-214', hasAudio: true, hasVideo: true });
   await rejectsWithStatus(ov.startRecording(session.sessionId), '409');
+  // Stop once the recording has written something (one stopped within milliseconds of its start has no frame).
+  const file = path.join(recordingsDir, started.id, 'refusals-214.mp4');
+  await poll(`${file} written`, async () => (existsSync(file) ? statSync(file).size : 0), (size) => size > 0, {
+    deadlineMs: 15_000,
+    pollMs: POLL_MS,
+  });
   await ov.stopRecording(started.id);
   const ready = await poll(`${started.id} ready`, () => ov.getRecording(started.id), (r) => r.status === 'ready', {
     deadlineMs: READY_DEADLINE_MS,

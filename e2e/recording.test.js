@@ -16,7 +16,7 @@
 
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { startPlenum, tempDir } from './lib/plenum.js';
@@ -160,14 +160,15 @@ async function record(properties) {
 }
 
 /** Every page got recordingStarted and recordingStopped (reason recordingStoppedByServer) for `recording`. */
-async function pagesWereTold(ready) {
-  // node-client 2.32 keeps the name in the Recording's properties.
-  const recording = { id: ready.id, name: ready.properties?.name ?? ready.name };
+async function pagesWereTold(recording) {
+  // openvidu-node-client 2.32's Recording keeps the name in `properties`.
+  const name = recording.properties.name;
+  assert.equal(typeof name, 'string');
   for (const page of allPages) {
-    await page.waitForEvent(is('recordingStarted', { id: recording.id, name: recording.name }), {
-      what: `recordingStarted ${JSON.stringify({ id: recording.id, name: recording.name })}`,
+    await page.waitForEvent(is('recordingStarted', { id: recording.id, name }), {
+      what: `recordingStarted ${recording.id}`,
     });
-    await page.waitForEvent(is('recordingStopped', { id: recording.id, name: recording.name, reason: 'recordingStoppedByServer' }), {
+    await page.waitForEvent(is('recordingStopped', { id: recording.id, name, reason: 'recordingStoppedByServer' }), {
       what: `recordingStopped ${recording.id}`,
     });
   }
@@ -290,8 +291,9 @@ it('COMPOSED audio-only (hasVideo false): an Opus .webm without video', async ()
 it('INDIVIDUAL: a .zip of one .webm per stream and <name>.json with sane offsets', async () => {
   assert.equal(streamIds.length, 2, 'needs the publishers of the first test');
   const { ready, raw } = await record({ name: 'individual', outputMode: Recording.OutputMode.INDIVIDUAL });
-  // INDIVIDUAL recordings carry ignoreFailedStreams instead of the composed video fields, as OpenVidu's do.
+  // INDIVIDUAL: no resolution, frame rate or layout, but ignoreFailedStreams (2.32).
   assertKeys(raw, [...COMPOSED_KEYS.filter((k) => !['frameRate', 'recordingLayout', 'resolution'].includes(k)), 'ignoreFailedStreams']);
+  assert.equal(raw.ignoreFailedStreams, false);
   assert.equal(raw.outputMode, 'INDIVIDUAL');
   assert.equal(raw.url, `${plenum.url}/openvidu/recordings/${ready.id}/individual.zip`);
   await pagesWereTold(ready);
@@ -342,6 +344,12 @@ it('refusals: a second start while recording (409), deleting a started recording
   await rejectsWithStatus(ov.deleteRecording(started.id), '409');
   await rejectsWithStatus(ov.stopRecording('no-such-recording'), '404');
   await rejectsWithStatus(ov.getRecording('no-such-recording'), '404');
+  // Stop once the recording has written something (one stopped within milliseconds of its start has no frame).
+  const file = path.join(recordingsDir, started.id, 'refusals.mp4');
+  await poll(`${file} written`, async () => (existsSync(file) ? statSync(file).size : 0), (size) => size > 0, {
+    deadlineMs: 15_000,
+    pollMs: POLL_MS,
+  });
   await ov.stopRecording(started.id);
   const ready = await poll(`${started.id} ready`, () => ov.getRecording(started.id), (r) => r.status === 'ready', {
     deadlineMs: READY_DEADLINE_MS,

@@ -3,7 +3,7 @@
 // video frame shows a picture (the luma variance of a real camera image, even
 // Chromium's fake one, is far above that of a black or uniform frame), and
 // how loud its audio is. Also a small reader for the .zip of an INDIVIDUAL
-// recording (stored or deflated entries, as OpenVidu writes them).
+// recording (stored or deflated entries, ZIP64 sizes included).
 //
 // Used by the recording tests (e2e/recording*.test.js) and bench/recording.sh
 // (through `node e2e/lib/media-probe.js <file>`).
@@ -123,10 +123,12 @@ export async function videoFrames(file) {
 
 /**
  * The entries of a .zip (stored or deflated), from its central directory: [{name, data}].
- * Enough for the archives of INDIVIDUAL recordings; no ZIP64, no encryption.
+ * Enough for the archives of INDIVIDUAL recordings: ZIP64 sizes and offsets are read (a writer may use
+ * them for any file); no encryption, no multi-disk archives.
  */
 export function readZip(buffer) {
   const EOCD = 0x06054b50;
+  const MAX32 = 0xffffffff;
   let eocd = -1;
   for (let i = buffer.length - 22; i >= Math.max(0, buffer.length - 22 - 65535); i--) {
     if (buffer.readUInt32LE(i) === EOCD) {
@@ -135,19 +137,38 @@ export function readZip(buffer) {
     }
   }
   if (eocd < 0) throw new Error('not a zip file (no end of central directory)');
-  const count = buffer.readUInt16LE(eocd + 10);
+  let count = buffer.readUInt16LE(eocd + 10);
   let at = buffer.readUInt32LE(eocd + 16);
+  // ZIP64: the locator just before the end record points at the ZIP64 end record.
+  if ((count === 0xffff || at === MAX32) && eocd >= 20 && buffer.readUInt32LE(eocd - 20) === 0x07064b50) {
+    const record = Number(buffer.readBigUInt64LE(eocd - 20 + 8));
+    if (buffer.readUInt32LE(record) !== 0x06064b50) throw new Error('bad ZIP64 end of central directory');
+    count = Number(buffer.readBigUInt64LE(record + 32));
+    at = Number(buffer.readBigUInt64LE(record + 48));
+  }
   const entries = [];
   for (let n = 0; n < count; n++) {
     if (buffer.readUInt32LE(at) !== 0x02014b50) throw new Error(`bad central directory entry at ${at}`);
     const method = buffer.readUInt16LE(at + 10);
-    const compressed = buffer.readUInt32LE(at + 20);
-    const size = buffer.readUInt32LE(at + 24);
+    let compressed = buffer.readUInt32LE(at + 20);
+    let size = buffer.readUInt32LE(at + 24);
     const nameLength = buffer.readUInt16LE(at + 28);
     const extraLength = buffer.readUInt16LE(at + 30);
     const commentLength = buffer.readUInt16LE(at + 32);
-    const local = buffer.readUInt32LE(at + 42);
+    let local = buffer.readUInt32LE(at + 42);
     const name = buffer.toString('utf8', at + 46, at + 46 + nameLength);
+    // The ZIP64 extra field (id 1) holds, in this order, the 8-byte values of the fields that are 0xFFFFFFFF.
+    for (let x = at + 46 + nameLength; x + 4 <= at + 46 + nameLength + extraLength; ) {
+      const id = buffer.readUInt16LE(x);
+      const length = buffer.readUInt16LE(x + 2);
+      if (id === 1) {
+        let v = x + 4;
+        if (size === MAX32) (size = Number(buffer.readBigUInt64LE(v))), (v += 8);
+        if (compressed === MAX32) (compressed = Number(buffer.readBigUInt64LE(v))), (v += 8);
+        if (local === MAX32) local = Number(buffer.readBigUInt64LE(v));
+      }
+      x += 4 + length;
+    }
     if (buffer.readUInt32LE(local) !== 0x04034b50) throw new Error(`bad local header of ${name}`);
     const start = local + 30 + buffer.readUInt16LE(local + 26) + buffer.readUInt16LE(local + 28);
     const raw = buffer.subarray(start, start + compressed);
