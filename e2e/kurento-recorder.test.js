@@ -12,7 +12,8 @@
 // kurento-client 7.3.0 names a GitHub fork of reconnect-ws that npm cannot
 // fetch without git; package.json overrides it with reconnect-ws 0.1.0 from
 // npm and websocket-stream 5.5.2, and the client is given `socket:
-// {objectMode: true}` so that its JSON-RPC goes out as text frames.
+// {objectMode: true}` so that each JSON-RPC message is one text frame (as a
+// byte stream, websocket-stream may split or join messages across frames).
 //
 // Every wait polls the node's events or the page with a deadline.
 

@@ -493,3 +493,17 @@ async fn junk_frames_leave_the_node_and_other_clients_unharmed() {
     let answer = victim.invoke_ok(&endpoint, "processOffer", json!({"offer": CHROME_OFFER})).await;
     assert!(answer.as_str().is_some_and(|a| a.starts_with("v=0")), "the media layer still works: {answer}");
 }
+
+#[tokio::test]
+async fn json_rpc_in_binary_frames_is_answered_like_text() {
+    let node = Node::start();
+    let mut wire = node.wire().await;
+    let ping = json!({"jsonrpc": "2.0", "id": 7, "method": "ping", "params": {"interval": 240000}}).to_string();
+    wire.send_message(Message::binary(ping.into_bytes())).await;
+    let frame = wire.next_frame(common::REPLY_TIMEOUT).await.expect("an answer to a binary ping");
+    assert_eq!(frame["id"], 7);
+    assert_eq!(frame["result"]["value"], "pong");
+    wire.send_message(Message::binary(vec![0xff, 0xfe, b'{'])).await;
+    let frame = wire.next_frame(common::REPLY_TIMEOUT).await.expect("an answer to junk bytes");
+    assert_eq!(frame["error"]["code"], -32700);
+}

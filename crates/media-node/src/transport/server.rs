@@ -243,6 +243,9 @@ async fn serve_socket(shared: Arc<Shared>, stream: TcpStream) -> Result<(), toki
     while let Some(message) = source.next().await {
         let text = match message {
             Ok(Message::Text(text)) => text,
+            // kurento-client (reconnect-ws streams) sends its JSON in binary frames; KMS reads them
+            // too. Bytes that are not UTF-8 get the parse error any bad JSON gets.
+            Ok(Message::Binary(bytes)) => String::from_utf8_lossy(&bytes).into_owned().into(),
             Ok(Message::Close(_)) | Err(_) => break,
             Ok(_) => continue,
         };
