@@ -26,6 +26,8 @@ use crate::control::recording_params::CompositeParams;
 const TICK: Duration = Duration::from_millis(20);
 /// How long the mixers wait for late input before producing a frame.
 const MIX_LATENCY: Duration = Duration::from_millis(300);
+/// How long input frames gather before the composite takes them (a fraction of [`MIX_LATENCY`]).
+const BATCH: Duration = Duration::from_millis(40);
 /// How often an input still waiting for a keyframe asks again.
 const KEYFRAME_RETRY: Duration = Duration::from_millis(500);
 
@@ -214,7 +216,17 @@ impl Composite {
                 }
             }
             match frames.recv_timeout(TICK) {
-                Ok(Input::Frame { key, frame }) => self.frame(key, frame),
+                Ok(Input::Frame { key, frame }) => {
+                    self.frame(key, frame);
+                    // Inputs are taken in batches, well inside the mix's latency: a thread
+                    // wake-up per frame of every input costs more than handing the frame on.
+                    std::thread::sleep(BATCH);
+                    while let Ok(input) = frames.try_recv() {
+                        if let Input::Frame { key, frame } = input {
+                            self.frame(key, frame);
+                        }
+                    }
+                }
                 Ok(Input::Raw { .. }) | Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => return self.shutdown(),
             }
