@@ -27,7 +27,7 @@ use crate::control::recording_params::{Container, RecorderParams};
 /// How often the thread looks at its controls and the pipeline's bus when no frame comes.
 const TICK: Duration = Duration::from_millis(20);
 /// How long encoded frames gather before a recorder takes them (see [`Recorder::run`]).
-const BATCH: Duration = Duration::from_millis(100);
+const BATCH: Duration = Duration::from_millis(250);
 /// How long to wait for the other expected tracks once one has started.
 const GATHER_LIMIT: Duration = Duration::from_secs(3);
 /// Frames kept while gathering, at most.
