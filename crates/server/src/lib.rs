@@ -20,6 +20,7 @@ pub mod ice;
 pub mod ids;
 pub mod json_fields;
 pub mod media;
+pub mod metrics_text;
 pub mod openvidu_enums;
 pub mod recorder;
 pub mod recording;

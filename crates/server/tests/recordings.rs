@@ -10,18 +10,16 @@
 
 mod common;
 
-use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::Arc;
 use std::time::Duration;
 
 use common::media_node::NodeProcess;
+use common::media_publisher::MediaPublisher;
 use common::*;
 use futures_util::{SinkExt, StreamExt};
 use plenum::events::Subscription;
 use plenum::recorder::disk;
-use plenum_loadtest::{Client, Clip, Engine, MediaServerDriver, OpenViduDriver, PublisherOptions, connect_publisher};
 use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -56,43 +54,6 @@ async fn setup_in(path: &Path, extra: &[(&str, &str)]) -> Setup {
     let added = server.post("/openvidu/api/media-nodes", &json!({"uri": node.uri}).to_string()).await;
     assert_eq!(added.status, 200, "{}", added.text);
     Setup { _turn: turn, server, node, node_root, path: path.to_path_buf(), events }
-}
-
-/// A participant publishing real media (the load generator's VP8 clip and Opus).
-struct MediaPublisher {
-    driver: Arc<OpenViduDriver>,
-    client: Option<Client>,
-    _engine: Engine,
-    stream: String,
-    connection: String,
-}
-
-impl MediaPublisher {
-    /// Joins `session` with a connection made from `body` and publishes until media flows.
-    async fn start(server: &TestServer, session: &str, body: &str) -> MediaPublisher {
-        let connection = server.connection(session, body).await;
-        let token = connection["token"].as_str().unwrap().to_string();
-        let driver = Arc::new(OpenViduDriver::new(&[token]).expect("a token of the session"));
-        let engine = Engine::start("recordings-test").expect("engine");
-        let room = driver.create_room().await.unwrap();
-        let options = PublisherOptions { bind: IpAddr::from([127, 0, 0, 1]), clip: Arc::new(Clip::builtin()) };
-        let client = connect_publisher(&*driver, &engine.handle(), &room, &options).await.expect("publishes");
-        let deadline = tokio::time::Instant::now() + WAIT;
-        while client.handle.stats().video_frames_sent < 10 {
-            assert!(tokio::time::Instant::now() < deadline, "the publisher never sent media");
-            tokio::time::sleep(Duration::from_millis(20)).await;
-        }
-        let stream = client.peer.0.clone();
-        let connection = connection["connectionId"].as_str().unwrap().to_string();
-        MediaPublisher { driver, client: Some(client), _engine: engine, stream, connection }
-    }
-
-    /// Leaves the session (`leaveRoom`), as a closed page does.
-    async fn leave(mut self) {
-        if let Some(client) = self.client.take() {
-            self.driver.close_peer(&client.peer).await.expect("leaveRoom");
-        }
-    }
 }
 
 /// What ffprobe says of a file: `codec_type:codec_name[:WxH]` per stream, sorted.

@@ -26,6 +26,7 @@ mod guard;
 mod health;
 mod legacy_token;
 mod media_nodes;
+mod metrics;
 mod probes;
 mod recording_files;
 mod recordings;
@@ -63,6 +64,7 @@ pub fn router(state: AppState, mounted: Router<AppState>) -> Router {
         .route("/openvidu/cdr/{file}", get(cdr::download).fallback(forbidden))
         .route("/openvidu/accept-certificate", get(certificate::accept))
         .route("/openvidu/recordings/{recording_id}/{file}", get(recording_files::serve).fallback(forbidden))
+        .route("/metrics", get(metrics::scrape))
         .route("/plenum/live", get(probes::live))
         .route("/plenum/ready", get(probes::ready))
         .merge(mounted);

@@ -63,6 +63,7 @@ declare_properties! {
         Kind::Bool, "false", "Sign webhook requests: X-Plenum-Signature, HMAC-SHA256 keyed by OPENVIDU_SECRET.";
     restartable PLENUM_WEBHOOK_QUEUE_CAPACITY: i64,
         POSITIVE, "10000", "Webhook events waiting for delivery; when full, the oldest is dropped.";
+    restartable PLENUM_METRICS_PUBLIC: bool, Kind::Bool, "false", "Serve GET /metrics without authentication.";
     restartable OPENVIDU_RECORDING: bool, Kind::Bool, "false", "Enable the recording API.";
     restartable OPENVIDU_RECORDING_DEBUG: bool, Kind::Bool, "false", "Keep recorder logs.";
     restartable OPENVIDU_RECORDING_VERSION: str, Kind::NonEmpty, OPENVIDU_VERSION, "Recorder version (reported).";

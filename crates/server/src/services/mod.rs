@@ -7,6 +7,7 @@
 //! (notifications, media work, cluster releases, events) before the lock is released.
 
 mod apply;
+mod metrics;
 mod node_loss;
 mod recordings;
 mod restart;

@@ -2,6 +2,7 @@
 #![allow(dead_code, unused_imports)]
 
 pub mod media_node;
+pub mod media_publisher;
 pub mod scripted_call;
 
 use std::collections::HashMap;
