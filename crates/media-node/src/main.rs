@@ -19,7 +19,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// Plenum media node: a WebRTC SFU controlled over the Kurento JSON-RPC protocol.
 ///
 /// On start it prints one line, `plenum-media-node listening on ws://ADDR/kurento`,
-/// to standard output. Logs go to standard error (filter with RUST_LOG).
+/// to standard output. Logs go to standard error, filtered by PLENUM_LOG as the
+/// master's are (RUST_LOG is read when PLENUM_LOG is not set).
 ///
 /// PLENUM_NODE_SECRET=<secret> lets the master pull finished recordings from
 /// `/plenum/files/…` on the control port, with `Authorization: Bearer <secret>`
@@ -62,7 +63,11 @@ struct Args {
 async fn main() -> ExitCode {
     let args = Args::parse();
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("PLENUM_LOG")
+                .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
+                .unwrap_or_else(|_| "info".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let defaults = MediaConfig::default();
