@@ -115,19 +115,10 @@ pub fn zip_files(dir: &Path, files: &[String], zip: &str) -> std::io::Result<u64
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::recording::RecordingProperties;
+    use crate::recording::test_recording;
 
     fn recording(id: &str, status: RecordingStatus) -> Recording {
-        Recording {
-            id: id.into(),
-            session_id: "ses".into(),
-            created_at: 1,
-            size: 0,
-            duration: 0.0,
-            url: None,
-            status,
-            properties: RecordingProperties::default(),
-        }
+        test_recording(id, "ses", status)
     }
 
     #[test]

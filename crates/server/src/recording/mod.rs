@@ -15,6 +15,8 @@ mod sync_file;
 pub use autostop::Autostop;
 pub use ids::next_recording_id;
 pub use notification::NotificationScope;
+#[cfg(test)]
+pub use object::test_recording;
 pub use object::{Recording, RecordingStatus};
 pub use properties::{RecordingProperties, RecordingPropertiesError, is_valid_recording_name, media_node_id};
 pub use store::{RecordingStore, RecordingStoreError};

@@ -119,6 +119,21 @@ impl Recording {
     }
 }
 
+/// A recording of session `session_id` with the default properties, for tests.
+#[cfg(test)]
+pub fn test_recording(id: &str, session_id: &str, status: RecordingStatus) -> Recording {
+    Recording {
+        id: id.into(),
+        session_id: session_id.into(),
+        created_at: 1,
+        size: 0,
+        duration: 0.0,
+        url: None,
+        status,
+        properties: RecordingProperties::default(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -91,19 +91,10 @@ impl RecordingStore {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::recording::RecordingProperties;
+    use crate::recording::test_recording;
 
     fn recording(id: &str, status: RecordingStatus) -> Recording {
-        Recording {
-            id: id.into(),
-            session_id: "ses_A".into(),
-            created_at: 1,
-            size: 0,
-            duration: 0.0,
-            url: None,
-            status,
-            properties: RecordingProperties::default(),
-        }
+        test_recording(id, "ses_A", status)
     }
 
     #[test]
