@@ -21,6 +21,8 @@ fi
 if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists gstreamer-video-1.0 gstreamer-audio-1.0; then
     need_apt+=(libgstreamer-plugins-base1.0-dev)
 fi
+# gst-inspect-1.0 answers the plugin checks below (without it every plugin package is reinstalled each run).
+command -v gst-inspect-1.0 >/dev/null 2>&1 || need_apt+=(gstreamer1.0-tools)
 gst_has() { command -v gst-inspect-1.0 >/dev/null 2>&1 && gst-inspect-1.0 --exists "$1" 2>/dev/null; }
 # One element each package provides (GStreamer 1.22, Debian bookworm): base has the converters, Opus,
 # compositor and audiomixer; good the WebM/MP4 muxers, VP8 and RTP depayloaders; bad the H.264 parser;
