@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # REST benchmark: Plenum against a bare axum baseline (plenum-bench-bare) that
 # returns the same bytes behind the same auth layer. See bench/README.md.
+# Plenum runs twice per repeat: with metrics off (PLENUM_METRICS=false) and with
+# metrics on and /metrics scraped every second, so the cost of metrics is a ratio
+# measured in the same run (target: on/off >= METRICS_TARGET for GET).
 # The same scenarios with webhooks on against off, in one run: bench/webhooks.sh.
 #
 # Usage: bench/rest.sh
@@ -12,6 +15,7 @@
 #   SERVER_CPU=0      core the server under load is pinned to
 #   WRK_CPU=1         core wrk is pinned to
 #   GET_TARGET=0.80   minimum Plenum/bare ratio for the GET scenario
+#   METRICS_TARGET=0.97  minimum GET ratio metrics on (scraped each second) / metrics off
 #   SKIP_BUILD=1      use the release binaries already built
 # Exits non-zero when a scenario sees a non-200 response or a socket error, or
 # when the GET ratio is below GET_TARGET.
@@ -24,6 +28,7 @@ CONNECTIONS=${CONNECTIONS:-32}
 SERVER_CPU=${SERVER_CPU:-0}
 WRK_CPU=${WRK_CPU:-1}
 GET_TARGET=${GET_TARGET:-0.80}
+METRICS_TARGET=${METRICS_TARGET:-0.97}
 SECRET=BENCH_SECRET
 
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -33,7 +38,7 @@ cd "$ROOT"
 BENCH_NAME=rest.sh
 source "$BENCH/lib/common.sh"
 # The exact command, with the settings that were given in the environment.
-COMMAND=$(bench_command bench/rest.sh DURATION WARMUP REPEATS CONNECTIONS SERVER_CPU WRK_CPU GET_TARGET SKIP_BUILD)
+COMMAND=$(bench_command bench/rest.sh DURATION WARMUP REPEATS CONNECTIONS SERVER_CPU WRK_CPU GET_TARGET METRICS_TARGET SKIP_BUILD)
 for arg in "$@"; do COMMAND+=" $(printf '%q' "$arg")"; done
 
 # ---------------------------------------------------------------- cleanup
@@ -116,9 +121,10 @@ wait_ready() {
 
 SERVER_PID=""
 PORT=""
+# start_plenum [METRICS]: METRICS is true (the default) or false (PLENUM_METRICS).
 start_plenum() {
     PORT=$(free_port)
-    SERVER_ADDRESS=127.0.0.1 SERVER_PORT=$PORT OPENVIDU_SECRET=$SECRET PLENUM_LOG=warn \
+    SERVER_ADDRESS=127.0.0.1 SERVER_PORT=$PORT OPENVIDU_SECRET=$SECRET PLENUM_LOG=warn PLENUM_METRICS=${1:-true} \
         taskset -c "$SERVER_CPU" "$PLENUM" >>"$WORK/plenum.log" 2>&1 &
     SERVER_PID=$!
     PIDS+=("$SERVER_PID")
@@ -143,6 +149,33 @@ start_bare() {
         sleep 0.05
     done
     [[ -n "$ready" ]] || { tail -20 "$WORK/bare.log" >&2; die "plenum-bench-bare did not become ready"; }
+}
+
+# The scraper: GET /metrics once a second (as Prometheus does) while a run measures.
+SCRAPER_PID=""
+start_scraper() {
+    : >"$WORK/scrapes"
+    (
+        while kill -0 "$SERVER_PID" 2>/dev/null; do
+            curl -s -o /dev/null -w '%{http_code}\n' -H "Authorization: $AUTH" "http://127.0.0.1:$PORT/metrics" >>"$WORK/scrapes" || true
+            sleep 1 # the scrape interval
+        done
+    ) &
+    SCRAPER_PID=$!
+    PIDS+=("$SCRAPER_PID")
+}
+# stop_scraper: fails unless every scrape answered 200, and at least one did.
+stop_scraper() {
+    [[ -n "$SCRAPER_PID" ]] || return 0
+    kill -TERM "$SCRAPER_PID" 2>/dev/null || true
+    wait "$SCRAPER_PID" 2>/dev/null || true
+    forget_pid "$SCRAPER_PID"
+    SCRAPER_PID=""
+    local ok bad
+    ok=$(grep -c '^200$' "$WORK/scrapes" || true)
+    bad=$(grep -vc '^200$' "$WORK/scrapes" || true)
+    (( ok > 0 && bad == 0 )) || die "scraping /metrics: $ok answers 200, $bad others"
+    SCRAPES=$ok
 }
 
 stop_server() {
@@ -229,8 +262,8 @@ CLK_TCK=$(getconf CLK_TCK)
 # sessions and connections created by one run do not weigh on the next.
 start_server() {
     local server=$1 scenario=$2
-    if [[ $server == plenum ]]; then
-        start_plenum
+    if [[ $server == plenum || $server == plenum_off ]]; then
+        if [[ $server == plenum ]]; then start_plenum true; else start_plenum false; fi
         api POST /openvidu/api/sessions '{"customSessionId":"bench"}' >/dev/null
     else
         start_bare "$WORK/${BARE_POST_BODY[$scenario]}"
@@ -238,15 +271,19 @@ start_server() {
 }
 
 declare -A RPS BYTES P99 CPU
+SCRAPES=0
+SCRAPE_COUNTS=""
 for scenario in "${SCENARIOS[@]}"; do
     for (( rep = 1; rep <= REPEATS; rep++ )); do
-        for server in bare plenum; do
+        for server in bare plenum_off plenum; do
             start_server "$server" "$scenario"
             if [[ "$WARMUP" != 0 && "$WARMUP" != 0s ]]; then run_wrk "$scenario" "$WARMUP"; fi
+            [[ $server == plenum ]] && start_scraper
             ticks_before=$(cpu_ticks "$SERVER_PID")
             run_wrk "$scenario" "$DURATION"
             ticks_after=$(cpu_ticks "$SERVER_PID")
             line=$RESULT
+            if [[ $server == plenum ]]; then stop_scraper; SCRAPE_COUNTS+="$SCRAPES "; fi
             stop_server
             rps=$(sed -n 's/.* rps=\([^ ]*\).*/\1/p' <<<"$line")
             requests=$(sed -n 's/.* requests=\([^ ]*\).*/\1/p' <<<"$line")
@@ -273,6 +310,7 @@ if [[ -n "${SKIP_BUILD:-}" ]]; then COMMIT+=" (SKIP_BUILD: binaries not rebuilt 
 CPU_MODEL=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
 REPORT="$WORK/rest.md"
 GET_RATIO=""
+METRICS_RATIO=""
 {
     echo "# REST benchmark: Plenum vs bare baseline"
     echo
@@ -282,19 +320,27 @@ GET_RATIO=""
     echo "- command: \`$COMMAND\`"
     echo "- load average (1, 5, 15 min) before / after the runs: $LOAD_BEFORE / $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "- load generator: \`taskset -c $WRK_CPU wrk -t1 -c$CONNECTIONS -d$DURATION\` after a $WARMUP warm-up; server pinned to core $SERVER_CPU; a fresh server process per run; median of $REPEATS runs"
-    echo "- target: GET ratio Plenum/bare ≥ $GET_TARGET"
+    echo "- targets: GET ratio Plenum/bare ≥ $GET_TARGET; GET ratio metrics on/off ≥ $METRICS_TARGET"
+    echo "- Plenum runs with metrics on (the default) and \`/metrics\` scraped every second ($(awk '{for (i = 1; i <= NF; i++) n += $i} END {print n + 0}' <<<"$SCRAPE_COUNTS") scrapes in all, every one answered 200), and with \`PLENUM_METRICS=false\` (off)"
     echo
-    echo "| scenario | Plenum req/s | bare req/s | ratio Plenum/bare | Plenum CPU µs/req | bare CPU µs/req | CPU ratio bare/Plenum |"
-    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: |"
+    echo "| scenario | Plenum req/s | Plenum metrics off req/s | bare req/s | ratio Plenum/bare | ratio metrics on/off | Plenum CPU µs/req | metrics off CPU µs/req | bare CPU µs/req | CPU ratio bare/Plenum |"
+    echo "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"
     for scenario in "${SCENARIOS[@]}"; do
         p=$(median <<<"${RPS[plenum,$scenario]}")
+        o=$(median <<<"${RPS[plenum_off,$scenario]}")
         b=$(median <<<"${RPS[bare,$scenario]}")
         pc=$(median <<<"${CPU[plenum,$scenario]}")
+        oc=$(median <<<"${CPU[plenum_off,$scenario]}")
         bc=$(median <<<"${CPU[bare,$scenario]}")
         ratio=$(awk -v p="$p" -v b="$b" 'BEGIN {printf "%.2f", p / b}')
+        on_off=$(awk -v p="$p" -v o="$o" 'BEGIN {printf "%.3f", p / o}')
         cpu_ratio=$(awk -v p="$pc" -v b="$bc" 'BEGIN {printf "%.2f", b / p}')
-        [[ $scenario == get_session ]] && GET_RATIO=$(awk -v p="$p" -v b="$b" 'BEGIN {printf "%.4f", p / b}')
-        printf '| %s | %.0f | %.0f | %s | %.2f | %.2f | %s |\n' "${SCENARIO_TITLE[$scenario]}" "$p" "$b" "$ratio" "$pc" "$bc" "$cpu_ratio"
+        if [[ $scenario == get_session ]]; then
+            GET_RATIO=$(awk -v p="$p" -v b="$b" 'BEGIN {printf "%.4f", p / b}')
+            METRICS_RATIO=$(awk -v p="$p" -v o="$o" 'BEGIN {printf "%.4f", p / o}')
+        fi
+        printf '| %s | %.0f | %.0f | %.0f | %s | %s | %.2f | %.2f | %.2f | %s |\n' "${SCENARIO_TITLE[$scenario]}" \
+            "$p" "$o" "$b" "$ratio" "$on_off" "$pc" "$oc" "$bc" "$cpu_ratio"
     done
     echo
     echo "The req/s ratio is the target. The CPU columns give the server's own CPU time (user + system, from"
@@ -306,7 +352,7 @@ GET_RATIO=""
     echo "| scenario | server | req/s per run | p99 µs per run | CPU µs/req per run | bytes/response |"
     echo "| --- | --- | --- | --- | --- | ---: |"
     for scenario in "${SCENARIOS[@]}"; do
-        for server in plenum bare; do
+        for server in plenum plenum_off bare; do
             printf '| %s | %s | %s | %s | %s | %s |\n' "${SCENARIO_TITLE[$scenario]}" "$server" \
                 "$(for v in ${RPS[$server,$scenario]}; do printf '%.0f ' "$v"; done | sed 's/ $//')" \
                 "$(sed 's/ $//' <<<"${P99[$server,$scenario]}")" "$(sed 's/ $//' <<<"${CPU[$server,$scenario]}")" \
@@ -319,6 +365,11 @@ GET_RATIO=""
     else
         echo "**GET ratio $(printf '%.2f' "$GET_RATIO") is BELOW the target (≥ $GET_TARGET).**"
     fi
+    if awk -v r="$METRICS_RATIO" -v t="$METRICS_TARGET" 'BEGIN {exit !(r >= t)}'; then
+        echo "GET ratio metrics on/off $(printf '%.3f' "$METRICS_RATIO") meets the target (≥ $METRICS_TARGET)."
+    else
+        echo "**GET ratio metrics on/off $(printf '%.3f' "$METRICS_RATIO") is BELOW the target (≥ $METRICS_TARGET).**"
+    fi
 } >"$REPORT"
 mkdir -p "$BENCH/results"
 cp "$REPORT" "$BENCH/results/rest.md"
@@ -329,5 +380,9 @@ log "written to bench/results/rest.md"
 
 if ! awk -v r="$GET_RATIO" -v t="$GET_TARGET" 'BEGIN {exit !(r >= t)}'; then
     log "FAIL: GET ratio Plenum/bare is $(printf '%.2f' "$GET_RATIO"), below the target $GET_TARGET"
+    exit 1
+fi
+if ! awk -v r="$METRICS_RATIO" -v t="$METRICS_TARGET" 'BEGIN {exit !(r >= t)}'; then
+    log "FAIL: GET ratio metrics on/off is $(printf '%.3f' "$METRICS_RATIO"), below the target $METRICS_TARGET"
     exit 1
 fi

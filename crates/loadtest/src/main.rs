@@ -114,14 +114,10 @@ fn seconds(value: f64, name: &str) -> Result<Duration, String> {
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("PLENUM_LOG")
-                .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
-                .unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    if let Err(error) = plenum_log::init() {
+        eprintln!("plenum-loadtest: {error}");
+        return ExitCode::from(2);
+    }
     match run(args).await {
         Ok(code) => code,
         Err(message) => {

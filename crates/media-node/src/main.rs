@@ -62,14 +62,10 @@ struct Args {
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("PLENUM_LOG")
-                .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
-                .unwrap_or_else(|_| "info".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
+    if let Err(error) = plenum_log::init() {
+        eprintln!("plenum-media-node: {error}");
+        return ExitCode::from(2);
+    }
     let defaults = MediaConfig::default();
     let recording_root =
         args.recording_root.unwrap_or_else(|| std::env::temp_dir().join("plenum-media-node").join("recordings"));

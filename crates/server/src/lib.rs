@@ -19,6 +19,7 @@ pub mod hub;
 pub mod ice;
 pub mod ids;
 pub mod json_fields;
+pub mod live_metrics;
 pub mod media;
 pub mod metrics_text;
 pub mod openvidu_enums;

@@ -1,12 +1,10 @@
 //! `plenum`: the master process.
 
-use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
 use plenum::config::Config;
-use tracing_subscriber::EnvFilter;
 
 /// The config file used when none is given: in the working directory, read at
 /// startup if it exists, created by the first `POST /openvidu/api/restart`.
@@ -28,11 +26,10 @@ struct Cli {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    tracing_subscriber::fmt()
-        .with_env_filter(EnvFilter::try_from_env("PLENUM_LOG").unwrap_or_else(|_| EnvFilter::new("info")))
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(std::io::stderr)
-        .init();
+    if let Err(error) = plenum_log::init() {
+        eprintln!("plenum: {error}");
+        return ExitCode::from(2);
+    }
 
     let (path, to_create) = config_file(cli.config);
     let mut outcome = match Config::load(path.as_deref(), &|key| std::env::var(key).ok()) {

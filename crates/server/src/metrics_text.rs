@@ -3,8 +3,8 @@
 //!
 //! The figures are read when scraped (counted from the conference, the
 //! recording store, the cluster registry and the webhook counters), so nothing
-//! on the call path pays for metrics. Request and latency histograms come later
-//! (operations issue).
+//! on the call path pays for them. The request, join and placement figures are
+//! recorded as they happen ([`crate::live_metrics`]) and rendered alongside.
 
 use std::collections::BTreeMap;
 
@@ -13,6 +13,8 @@ use prometheus_client::metrics::counter::ConstCounter;
 use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
 use prometheus_client::registry::Registry;
+
+use crate::live_metrics::LiveMetrics;
 
 /// The content type of the rendered text.
 pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
@@ -57,8 +59,8 @@ fn gauge(value: u64) -> ConstGauge {
 }
 
 impl MasterSnapshot {
-    /// The snapshot in the text format, ending with `# EOF`.
-    pub fn render(&self) -> String {
+    /// The snapshot and the `live` families in the text format, ending with `# EOF`.
+    pub fn render(&self, live: &LiveMetrics) -> String {
         let mut registry = Registry::with_prefix("plenum");
         registry.register("sessions", "Sessions that exist", gauge(self.sessions));
         let connections = self.connections.iter().map(|(state, n)| (vec![("state", state.to_string())], *n));
@@ -91,6 +93,7 @@ impl MasterSnapshot {
                 ConstCounter::new(webhooks.dropped),
             );
         }
+        live.register(&mut registry);
         let mut text = String::new();
         // Writing into a String cannot fail.
         let _ = encode(&mut text, &registry);
@@ -113,7 +116,7 @@ mod tests {
             media_nodes: BTreeMap::from([("running".to_string(), 2)]),
             webhooks: Some(WebhookFigures { queued: 7, sent: 9, failed_attempts: 1, dropped: 0 }),
         };
-        let text = snapshot.render();
+        let text = snapshot.render(&LiveMetrics::default());
         for line in [
             "plenum_sessions 2",
             "plenum_connections{state=\"active\"} 3",
@@ -133,7 +136,7 @@ mod tests {
 
     #[test]
     fn webhook_figures_appear_only_with_webhooks_on() {
-        let text = MasterSnapshot::default().render();
+        let text = MasterSnapshot::default().render(&LiveMetrics::default());
         assert!(text.contains("plenum_sessions 0"));
         assert!(!text.contains("webhook"));
     }

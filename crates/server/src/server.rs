@@ -37,6 +37,7 @@ use crate::config::{Config, PublicEndpoint};
 use crate::events::cdr::CdrWriter;
 use crate::gc::run_session_garbage_collector;
 use crate::ids::IdGenerator;
+use crate::live_metrics::LiveMetrics;
 use crate::services::{AppState, RestartControl, RestartTurn, StartError, TurnFuture};
 use crate::session::SessionStore;
 use crate::status::ServerStatus;
@@ -75,6 +76,8 @@ pub struct RunningServer {
 /// What outlives a restart: the listen address, the current generation and the dispatcher's router.
 struct Services {
     local_addr: SocketAddr,
+    /// Counted into by every generation, so a restart does not reset the counters.
+    live_metrics: LiveMetrics,
     /// The current generation's router; the dispatcher clones it (an `Arc` inside) per request.
     router: RwLock<Router>,
     generation: Mutex<Option<Generation>>,
@@ -114,12 +117,12 @@ pub async fn start(config: Config) -> Result<RunningServer, ServeError> {
 
     let services = Arc::new(Services {
         local_addr,
+        live_metrics: LiveMetrics::default(),
         router: RwLock::new(Router::new()),
         generation: Mutex::new(None),
         turns: Arc::new(tokio::sync::Mutex::new(())),
     });
-    let (generation, router) =
-        launch(config, ServerStatus::started(now_ms()), local_addr, Arc::downgrade(&services), Vec::new())?;
+    let (generation, router) = launch(config, ServerStatus::started(now_ms()), &services, Vec::new())?;
     *services.router.write().unwrap_or_else(PoisonError::into_inner) = router;
     *services.generation.lock().unwrap_or_else(PoisonError::into_inner) = Some(generation);
     let state = services.current().expect("the first generation is running");
@@ -144,13 +147,13 @@ pub async fn start(config: Config) -> Result<RunningServer, ServeError> {
 fn launch(
     config: Config,
     status: ServerStatus,
-    local_addr: SocketAddr,
-    services: Weak<Services>,
+    services: &Arc<Services>,
     carried: Vec<crate::cluster::service::Carried>,
 ) -> Result<(Generation, Router), StartError> {
-    let public = config.public_endpoint(local_addr);
-    let state = AppState::new(config, public, SessionStore::new(IdGenerator::from_os()), status)?;
-    state.set_restarter(Arc::new(Restarter(services)));
+    let public = config.public_endpoint(services.local_addr);
+    let sessions = SessionStore::new(IdGenerator::from_os());
+    let state = AppState::new(config, public, sessions, status, services.live_metrics.clone())?;
+    state.set_restarter(Arc::new(Restarter(Arc::downgrade(services))));
     let router = router(state.clone(), crate::signaling::routes());
     let background = vec![
         tokio::spawn(run_session_garbage_collector(state.clone())),
@@ -191,8 +194,7 @@ impl Services {
         let previous = slot.as_ref().ok_or("The server is stopping")?;
         let status = previous.state.status().restarted(now_ms());
         let carried = previous.state.cluster().handover();
-        let (generation, router) =
-            launch(config, status, self.local_addr, Arc::downgrade(self), carried).map_err(|e| e.to_string())?;
+        let (generation, router) = launch(config, status, self, carried).map_err(|e| e.to_string())?;
         *self.router.write().unwrap_or_else(PoisonError::into_inner) = router;
         let old = slot.replace(generation).expect("checked above");
         drop(slot);

@@ -25,11 +25,19 @@ fn samples(text: &str) -> HashMap<String, f64> {
                 prometheus_parse::Value::Counter(v)
                 | prometheus_parse::Value::Gauge(v)
                 | prometheus_parse::Value::Untyped(v) => v,
+                // A histogram's samples are keyed by their count (`…_count{…}` is not kept apart).
+                prometheus_parse::Value::Histogram(buckets) => buckets.last().map_or(0.0, |b| b.count),
                 _ => f64::NAN,
             };
             (key, value)
         })
         .collect()
+}
+
+/// The sum of the samples of metric `name` whose labels include every one of `labels`.
+fn total(values: &HashMap<String, f64>, name: &str, labels: &[&str]) -> f64 {
+    let prefix = format!("{name}{{");
+    values.iter().filter(|(k, _)| k.starts_with(&prefix) && labels.iter().all(|l| k.contains(l))).map(|(_, v)| v).sum()
 }
 
 #[tokio::test]
@@ -55,12 +63,33 @@ async fn metrics_count_sessions_connections_streams_and_nodes() {
         assert_eq!(values.get(key).copied(), Some(expected), "{key} in\n{}", scrape.text);
     }
     assert!(!values.keys().any(|k| k.contains("webhook")), "webhooks are off");
+    // What happened so far: one refused scrape, one session and one connection created by REST,
+    // one joinRoom (the publisher's), and the session's placement on the embedded node.
+    let requests = "plenum_http_request_duration_seconds_count";
+    let route = |r: &str| format!("route=\"{r}\"");
+    let create = route("/openvidu/api/sessions");
+    assert_eq!(total(&values, requests, &["method=\"POST\"", &create, "status=\"200\""]), 1.0, "{}", scrape.text);
+    assert_eq!(total(&values, requests, &[&route("/metrics"), "status=\"401\""]), 1.0, "{}", scrape.text);
+    assert_eq!(total(&values, "plenum_join_duration_seconds_count", &["outcome=\"joined\""]), 1.0, "{}", scrape.text);
+    assert_eq!(total(&values, "plenum_placements_total", &["outcome=\"placed\""]), 1.0, "{}", scrape.text);
+    // The next scrape counts this one.
+    let again = samples(&server.get("/metrics").await.text);
+    assert_eq!(total(&again, requests, &[&route("/metrics"), "status=\"200\""]), 1.0);
 
     publisher.leave().await;
     server.call("DELETE", "/openvidu/api/sessions/m", None).await;
     let values = samples(&server.get("/metrics").await.text);
     assert_eq!(values.get("plenum_sessions").copied(), Some(0.0));
     assert_eq!(values.get("plenum_publishers").copied(), Some(0.0));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn metrics_can_be_turned_off() {
+    let server = start(&[("PLENUM_METRICS", "false")]).await;
+    let scrape = server.get("/metrics").await;
+    assert_eq!(scrape.status, 404, "{}", scrape.text);
+    assert!(scrape.text.contains("PLENUM_METRICS=false"), "{}", scrape.text);
     server.stop().await;
 }
 

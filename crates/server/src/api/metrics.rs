@@ -11,6 +11,10 @@ use crate::metrics_text::CONTENT_TYPE;
 use crate::services::AppState;
 
 pub async fn scrape(State(state): State<AppState>, request: Request) -> Response {
+    let Some(live) = state.live_metrics() else {
+        return ApiError::Message(StatusCode::NOT_FOUND, "Metrics are off (PLENUM_METRICS=false)".into())
+            .into_response();
+    };
     let public = state.config().settings.get(keys::PLENUM_METRICS_PUBLIC);
     let authorization = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     if !public && !state.credentials().accepts(authorization) {
@@ -20,5 +24,5 @@ pub async fn scrape(State(state): State<AppState>, request: Request) -> Response
         )
         .into_response();
     }
-    ([(header::CONTENT_TYPE, CONTENT_TYPE)], state.metrics_snapshot().render()).into_response()
+    ([(header::CONTENT_TYPE, CONTENT_TYPE)], state.metrics_snapshot().render(live)).into_response()
 }

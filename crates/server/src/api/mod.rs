@@ -30,6 +30,8 @@ mod metrics;
 mod probes;
 mod recording_files;
 mod recordings;
+mod request_metrics;
+mod request_trace;
 mod respond;
 mod restart;
 mod sessions;
@@ -43,6 +45,7 @@ use axum::middleware::from_fn_with_state;
 use axum::routing::{any, get, post};
 use axum::{Extension, Router};
 use tower_http::cors::CorsLayer;
+use tower_http::timeout::TimeoutLayer;
 
 pub use crate::services::AppState;
 pub use auth::{Credentials, USER, requires_auth};
@@ -76,10 +79,15 @@ pub fn router(state: AppState, mounted: Router<AppState>) -> Router {
             .route("/accept-certificate", get(certificate::accept))
             .route("/recordings/{recording_id}/{file}", get(recording_files::serve).fallback(method_not_allowed));
     }
-    app.fallback(not_found)
-        .layer(from_fn_with_state(state.clone(), front_door::front_door))
-        .layer(CorsLayer::permissive())
-        .with_state(state)
+    let mut app = app
+        .fallback(not_found)
+        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, request_trace::REQUEST_TIMEOUT))
+        .layer(from_fn_with_state(state.clone(), front_door::front_door));
+    // Outside the front door, so refused requests are counted too.
+    if let Some(live) = state.live_metrics() {
+        app = app.layer(from_fn_with_state(live.clone(), request_metrics::record));
+    }
+    request_trace::layer(app.layer(CorsLayer::permissive()).with_state(state))
 }
 
 /// `/openvidu/api/...`: resources, config, health and status.

@@ -42,9 +42,14 @@ async fn main() -> std::io::Result<()> {
     let post_body: &'static str = Box::leak(std::fs::read_to_string(&cli.post_body)?.into_boxed_str());
     let config = Config::load(None, &|key| std::env::var(key).ok()).map_err(std::io::Error::other)?.config;
     let public = config.public_endpoint(cli.listen);
-    let state =
-        AppState::new(config, public, SessionStore::new(IdGenerator::from_os()), ServerStatus::started(now_ms()))
-            .map_err(std::io::Error::other)?;
+    let state = AppState::new(
+        config,
+        public,
+        SessionStore::new(IdGenerator::from_os()),
+        ServerStatus::started(now_ms()),
+        plenum::live_metrics::LiveMetrics::default(),
+    )
+    .map_err(std::io::Error::other)?;
     let json = |body: &'static str| move || async move { ([(header::CONTENT_TYPE, "application/json")], body) };
     let app = Router::new()
         .route("/openvidu/api/sessions/{id}", get(json(session_body)))

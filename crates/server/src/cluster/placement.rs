@@ -59,6 +59,17 @@ pub enum PlacementError {
     NodeNotRunning { id: String, status: NodeStatus, connected: bool },
 }
 
+impl PlacementError {
+    /// A refusal's name in the metrics (`plenum_placements_total{outcome}`).
+    pub fn outcome(&self) -> &'static str {
+        match self {
+            PlacementError::NoNodeAvailable => "no_node_available",
+            PlacementError::UnknownNode(_) => "unknown_node",
+            PlacementError::NodeNotRunning { .. } => "node_not_running",
+        }
+    }
+}
+
 impl std::fmt::Display for PlacementError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

@@ -63,6 +63,8 @@ declare_properties! {
         Kind::Bool, "false", "Sign webhook requests: X-Plenum-Signature, HMAC-SHA256 keyed by OPENVIDU_SECRET.";
     restartable PLENUM_WEBHOOK_QUEUE_CAPACITY: i64,
         POSITIVE, "10000", "Webhook events waiting for delivery; when full, the oldest is dropped.";
+    restartable PLENUM_METRICS: bool, Kind::Bool, "true",
+        "Record REST, join and placement metrics and serve GET /metrics (false: neither).";
     restartable PLENUM_METRICS_PUBLIC: bool, Kind::Bool, "false", "Serve GET /metrics without authentication.";
     restartable OPENVIDU_RECORDING: bool, Kind::Bool, "false", "Enable the recording API.";
     restartable OPENVIDU_RECORDING_DEBUG: bool, Kind::Bool, "false", "Keep recorder logs.";

@@ -218,6 +218,20 @@ impl Event {
             | Event::Autoscaling { .. } => None,
         }
     }
+
+    /// The connection the event is about, if any (logs carry it as `connection_id`).
+    pub fn connection_id(&self) -> Option<&str> {
+        match self {
+            Event::ParticipantJoined { participant, .. } | Event::ParticipantLeft { participant, .. } => {
+                Some(&participant.connection_id)
+            }
+            Event::WebrtcConnectionCreated { stream, .. } | Event::WebrtcConnectionDestroyed { stream, .. } => {
+                Some(&stream.connection_id)
+            }
+            Event::FilterEventDispatched { connection_id, .. } => Some(connection_id),
+            _ => None,
+        }
+    }
 }
 
 impl EventRecord {

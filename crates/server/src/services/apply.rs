@@ -18,7 +18,8 @@ impl AppState {
         for event in outcome.events {
             // Names and ids at info; the whole record only at debug (building it costs more
             // than some requests, bench/rest.sh).
-            tracing::info!(subject = %event.event.subject(), "{}", event.event.name());
+            let (session_id, connection_id) = (event.event.session_id(), event.event.connection_id());
+            tracing::info!(session_id, connection_id, subject = %event.event.subject(), "{}", event.event.name());
             tracing::debug!(event = %event.cdr_line(), "event");
             self.events().publish(event);
         }

@@ -24,6 +24,7 @@ use crate::credentials::Credentials;
 use crate::events::EventBus;
 use crate::events::cdr::{CdrError, CdrWriter};
 use crate::hub::Hub;
+use crate::live_metrics::LiveMetrics;
 use crate::media::{Bandwidth, Media};
 use crate::recording::RecordingStore;
 use crate::session::{ConnectionDefaults, SessionDefaults, SessionStore};
@@ -55,6 +56,8 @@ struct Shared {
     /// Sends the bus to the webhook endpoint when `OPENVIDU_WEBHOOK=true`; finishes on its own
     /// once the bus is closed (see `webhooks::dispatcher`).
     webhooks: Option<Webhooks>,
+    /// The process's live metrics, or `None` with `PLENUM_METRICS=false`.
+    live_metrics: Option<LiveMetrics>,
 }
 
 /// Why a generation of services could not start.
@@ -91,6 +94,7 @@ impl AppState {
         public: PublicEndpoint,
         sessions: SessionStore,
         status: ServerStatus,
+        live_metrics: LiveMetrics,
     ) -> Result<Self, StartError> {
         ensure_directories(&config)?;
         let webhook_settings = WebhookSettings::from_config(&config)?;
@@ -104,6 +108,7 @@ impl AppState {
         let secret = config.secret.clone();
         let autostop_s = config.settings.get(keys::OPENVIDU_RECORDING_AUTOSTOP_TIMEOUT).max(0) as u64;
         let cluster = ClusterService::new(crate::cluster::settings_from(&config), events.clone());
+        let live_metrics = config.settings.get(keys::PLENUM_METRICS).then_some(live_metrics);
         let state = Self {
             shared: Arc::new(Shared {
                 config,
@@ -123,11 +128,17 @@ impl AppState {
                 events,
                 cdr: Mutex::new(cdr),
                 webhooks,
+                live_metrics,
             }),
         };
         node_loss::install(&state);
         state.load_recordings();
         Ok(state)
+    }
+
+    /// Where requests, joins and placements are counted; `None` with `PLENUM_METRICS=false`.
+    pub fn live_metrics(&self) -> Option<&LiveMetrics> {
+        self.shared.live_metrics.as_ref()
     }
 
     pub fn config(&self) -> &Config {

@@ -60,8 +60,20 @@ fn join_hidden(state: &AppState, rpc: &str, params: &JoinRoom, secret: &str) -> 
 }
 
 /// Places a session on a media node through the cluster's registry, inside the join's decision.
+/// A session's first placement is counted into the live metrics, by outcome and node.
 fn placer(state: &AppState) -> impl FnMut(&str, Option<&str>) -> Result<String, String> + '_ {
-    |session, named| state.cluster().registry().place_session(session, named).map_err(|e| e.to_string())
+    |session, named| {
+        let mut registry = state.cluster().registry();
+        let first = registry.host_of(session).is_none();
+        let placed = registry.place_session(session, named);
+        if first && let Some(live) = state.live_metrics() {
+            match &placed {
+                Ok(node) => live.count_placement("placed", node),
+                Err(error) => live.count_placement(error.outcome(), ""),
+            }
+        }
+        placed.map_err(|e| e.to_string())
+    }
 }
 
 /// A participant leaves (`leaveRoom`, a closed socket, the watchdog).

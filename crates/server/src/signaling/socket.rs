@@ -11,6 +11,7 @@ use kurento_protocol::jsonrpc::{self, Incoming};
 use serde_json::{Map, Value, json};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
+use tracing::Instrument;
 
 use super::codes::{Code, error, refused};
 use super::params::read;
@@ -18,6 +19,7 @@ use super::websocket::{self, Socket};
 use super::{methods, streams};
 use crate::events::EndReason;
 use crate::hub::{Outbound, Outbox};
+use crate::live_metrics::JoinOutcome;
 use crate::services::AppState;
 
 /// Pings count every this often unless the client names its interval (openvidu-browser: 5 s).
@@ -126,13 +128,35 @@ async fn handle(state: &AppState, client: &mut Client, outbox: &Outbox, text: &s
         Ok(Incoming::Request { id, method, params }) => (Some(id), method, params),
     };
     let params = params.unwrap_or_default();
-    let outcome = call(state, client, outbox, &method, &params).await;
+    let (session_id, connection_id) = state.hub().joined(&client.rpc).unzip();
+    // Every log line of the frame carries the socket, and the participant once it joined.
+    let span = tracing::info_span!(
+        "signaling",
+        rpc = %client.rpc,
+        method = %method,
+        session_id = session_id.as_deref(),
+        connection_id = connection_id.as_deref(),
+    );
+    let outcome = call(state, client, outbox, &method, &params).instrument(span).await;
     let id = id?;
     Some(match outcome {
         Ok(Reply::Plain(value)) => jsonrpc::result(&id, &value),
         Ok(Reply::WithSession(value)) => jsonrpc::result(&id, &with_session(value, &client.rpc)),
         Err(error) => jsonrpc::error(Some(&id), &error),
     })
+}
+
+async fn join(state: &AppState, rpc: &str, params: &Map<String, Value>, ip: &str) -> Result<Value, RpcError> {
+    // Right after startup the media nodes may still be coming up: give them their chance.
+    let _ = state.cluster().ensure_capacity(None).await;
+    let params: super::params::JoinRoom = read("joinRoom", params, rpc)?;
+    let span = tracing::Span::current();
+    span.record("session_id", params.session.as_str());
+    let joined = methods::join_room(state, rpc, params, ip);
+    if let Some(connection) = state.hub().joined(rpc).map(|(_, connection)| connection) {
+        span.record("connection_id", connection.as_str());
+    }
+    joined
 }
 
 enum Reply {
@@ -165,10 +189,13 @@ async fn call(
             return Err(error(Code::ReconnectionError, "reconnection error", None));
         }
         "joinRoom" => {
-            // Right after startup the media nodes may still be coming up: give them their chance.
-            let _ = state.cluster().ensure_capacity(None).await;
-            let params = read("joinRoom", params, &rpc)?;
-            return methods::join_room(state, &rpc, params, &client.ip).map(Reply::WithSession);
+            let started = Instant::now();
+            let joined = join(state, &rpc, params, &client.ip).await;
+            if let Some(live) = state.live_metrics() {
+                let outcome = if joined.is_ok() { JoinOutcome::joined } else { JoinOutcome::refused };
+                live.observe_join(outcome, started.elapsed().as_secs_f64());
+            }
+            return joined.map(Reply::WithSession);
         }
         "echo" => return Ok(Reply::WithSession(json!({}))),
         "closeSession" => {
