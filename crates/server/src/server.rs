@@ -151,11 +151,13 @@ fn launch(
     let public = config.public_endpoint(local_addr);
     let state = AppState::new(config, public, SessionStore::new(IdGenerator::from_os()), status)?;
     state.set_restarter(Arc::new(Restarter(services)));
-    let router = router(state.clone(), crate::signaling::routes());
+    let (inspector, inspector_sampler) = crate::inspector::start(state.clone());
+    let router = router(state.clone(), crate::signaling::routes().merge(inspector));
     let background = vec![
         tokio::spawn(run_session_garbage_collector(state.clone())),
         tokio::spawn(crate::services::run_recording_autostop(state.clone())),
         state.cluster().start_background(carried),
+        inspector_sampler,
     ];
     Ok((Generation { state, background }, router))
 }
