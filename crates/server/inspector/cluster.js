@@ -7,7 +7,10 @@ import { on } from '/inspector/assets/live.js';
 import { timeChart } from '/inspector/assets/charts.js';
 
 const NODES = '/media-nodes';
-const STRATEGIES = ['now', 'if-no-sessions', 'when-no-sessions'];
+/** The gentlest first: a slip of the mouse never cuts a live session. */
+const STRATEGIES = ['when-no-sessions', 'if-no-sessions', 'now'];
+/** The deletion strategy chosen per node, kept when the table is drawn again. */
+const chosen = new Map();
 
 export async function mount(container) {
   const uri = h('input', { name: 'uri', placeholder: 'ws://host:8888/kurento', size: 32 });
@@ -34,7 +37,7 @@ export async function mount(container) {
       button('Autodiscover', async () => {
         const found = await rest('PUT', NODES);
         refresh();
-        return `Autodiscovery found ${found?.length ?? 0} new nodes`;
+        return `Autodiscovery found ${found?.numberOfElements ?? 0} new nodes`;
       })),
     tableArea,
     h('h3', {}, 'Load over the last hour'),
@@ -92,7 +95,9 @@ function nodeActions(node, refresh) {
     refresh();
     return `${node.id}: ${value}`;
   }, { class: 'small' });
-  const strategy = h('select', { name: 'deletion-strategy', 'aria-label': 'Deletion strategy' }, STRATEGIES.map((s) => h('option', { value: s }, s)));
+  const strategy = h('select', { name: 'deletion-strategy', 'aria-label': 'Deletion strategy' },
+    STRATEGIES.map((s) => h('option', { value: s, selected: chosen.get(node.id) === s }, s)));
+  strategy.addEventListener('change', () => chosen.set(node.id, strategy.value));
   return h('span', { class: 'actions' },
     node.status === 'running' ? status('waiting-idle-to-terminate', 'Drain') : null,
     node.status === 'waiting-idle-to-terminate' ? status('running', 'Undrain') : null,

@@ -43,7 +43,8 @@ export async function mount(container) {
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     errors.textContent = '';
-    if (!changes.size) changes.set(key.value, parse(value.value));
+    // What the inputs hold now counts too (and replaces an earlier value of the same property).
+    if (value.value !== '') changes.set(key.value, parse(value.value));
     try {
       await rest('POST', '/restart', Object.fromEntries(changes));
       changes.clear();

@@ -1,13 +1,13 @@
 // History: past sessions rebuilt from the CDR (duration, users, publishers,
 // recordings and why they ended), and each one's event timeline.
 import { inspector } from '/inspector/assets/rest.js';
-import { h, table, time, seconds, debounce } from '/inspector/assets/dom.js';
+import { h, table, button, time, seconds, debounce } from '/inspector/assets/dom.js';
 import { on } from '/inspector/assets/live.js';
 
 export async function mount(container) {
   const area = h('div');
   const timeline = h('div', { class: 'timeline' });
-  container.append(h('h2', {}, 'History'), area, timeline);
+  container.append(h('h2', {}, 'History'), h('div', { class: 'actions' }, button('Refresh', () => refresh())), area, timeline);
 
   async function refresh() {
     const history = await inspector('history');

@@ -18,6 +18,11 @@ export async function mount(container) {
   container.append(h('h2', {}, 'Recordings'), player, area);
 
   async function refresh() {
+    const config = await rest('GET', '/config');
+    if (config.OPENVIDU_RECORDING !== true) {
+      area.replaceChildren(h('p', { class: 'empty' }, 'Recording is off (OPENVIDU_RECORDING=false).'));
+      return;
+    }
     const list = (await rest('GET', '/recordings')).items ?? [];
     area.replaceChildren(list.length ? table(
       ['ID', 'Session', 'Status', 'Output', 'Created', 'Duration', 'Size', 'Actions'],

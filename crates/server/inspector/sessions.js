@@ -11,16 +11,21 @@ const SESSION_EVENTS = new Set([
   'webrtcConnectionCreated', 'webrtcConnectionDestroyed', 'recordingStatusChanged',
 ]);
 
+/** The sessions whose details are open, kept across visits to the page. */
+const open = new Set();
+
 export async function mount(container) {
   const summary = h('p', { class: 'summary' });
   const list = h('div', { class: 'sessions' });
   container.append(h('h2', {}, 'Sessions'), summary, list);
-  const open = new Set();
 
   async function refresh() {
+    const config = await rest('GET', '/config');
+    // With recording off the recordings API answers 501: not asked, and no recording buttons.
+    const recordingOn = config.OPENVIDU_RECORDING === true;
     const [sessions, recordings] = await Promise.all([
       rest('GET', '/sessions?pendingConnections=true'),
-      rest('GET', '/recordings'),
+      recordingOn ? rest('GET', '/recordings') : { items: [] },
     ]);
     const content = sessions.content ?? [];
     const started = (id) => (recordings.items ?? []).find((r) => r.sessionId === id && r.status === 'started');
@@ -31,7 +36,7 @@ export async function mount(container) {
       subscribers += c.subscribers?.length ?? 0;
     }
     summary.textContent = `${content.length} sessions · ${connections} connections · ${publishers} publishers · ${subscribers} subscribers`;
-    list.replaceChildren(...(content.length ? content.map((s) => sessionCard(s, started(s.id), open, refresh))
+    list.replaceChildren(...(content.length ? content.map((s) => sessionCard(s, recordingOn, started(s.id), refresh))
       : [h('p', { class: 'empty' }, 'No live session.')]));
   }
 
@@ -41,14 +46,14 @@ export async function mount(container) {
   return off;
 }
 
-function sessionCard(session, recording, open, refresh) {
+function sessionCard(session, recordingOn, recording, refresh) {
   const connections = session.connections?.content ?? [];
   const active = connections.filter((c) => c.status === 'active');
   const count = (key) => connections.reduce((n, c) => n + (c[key]?.length ?? 0), 0);
   const details = h('details', { class: 'session card', dataset: { session: session.id }, open: open.has(session.id) });
   details.addEventListener('toggle', () => (details.open ? open.add(session.id) : open.delete(session.id)));
   const actions = h('div', { class: 'actions' },
-    recording
+    !recordingOn ? null : recording
       ? button('Stop recording', async () => { await rest('POST', `/recordings/stop/${encodeURIComponent(recording.id)}`); refresh(); return `Recording ${recording.id} stopped`; })
       : button('Start recording', async () => { const r = await rest('POST', '/recordings/start', { session: session.id }); refresh(); return `Recording ${r.id} started`; }),
     button('Close session', async () => { await rest('DELETE', `/sessions/${encodeURIComponent(session.id)}`); refresh(); return `Session ${session.id} closed`; }, { class: 'danger' }),

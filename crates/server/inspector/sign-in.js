@@ -1,7 +1,8 @@
 // The sign-in page: the Inspector checks OPENVIDUAPP and the secret and sets its
 // HttpOnly session cookie; the tab keeps the Basic credentials in sessionStorage
 // for the REST calls the pages make (same origin).
-import { CREDENTIALS_KEY } from './rest.js';
+// rest.js's key, spelled here too: this script may load nothing but itself before signing in.
+const CREDENTIALS_KEY = 'plenum.inspector.basic';
 
 const form = document.getElementById('sign-in');
 const error = document.getElementById('error');

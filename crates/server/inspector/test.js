@@ -17,6 +17,27 @@ function loadBundle() {
   });
 }
 
+/** Disconnects `session` and resolves once it has left (or after 5 s, if the server never answers). */
+function leave(session) {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, 5000);
+    session.on('sessionDisconnected', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+    session.disconnect();
+  });
+}
+
+/** Resolves once `condition()` holds, checking every 100 ms for at most 5 s. */
+async function until(condition) {
+  const deadline = Date.now() + 5000;
+  while (Date.now() < deadline) {
+    if (await condition().catch(() => true)) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
 export async function mount(container) {
   const status = h('p', { id: 'test-status', class: 'summary' }, 'Idle.');
   const local = h('div', { class: 'video', id: 'test-local' });
@@ -38,13 +59,12 @@ export async function mount(container) {
     status.textContent = `Session ${sessionId}: connecting…`;
     subscriberSession.on('streamCreated', (event) => {
       const subscriber = subscriberSession.subscribe(event.stream, remote);
-      subscriber.on('videoPlaying', () => {
+      subscriber.on('streamPlaying', async () => {
         const video = remote.querySelector('video');
-        status.textContent = `Receiving ${video?.videoWidth}×${video?.videoHeight} back through node ${event.stream.connection.session.sessionId ? '' : ''}— it works.`;
+        const size = `${video?.videoWidth}×${video?.videoHeight}`;
+        const session = await rest('GET', `/sessions/${sessionId}`).catch(() => ({}));
+        status.textContent = `Receiving ${size} back through media node ${session.mediaNodeId ?? '?'}: it works.`;
         status.dataset.state = 'receiving';
-        rest('GET', `/sessions/${sessionId}`).then((s) => {
-          status.textContent = `Receiving ${video?.videoWidth}×${video?.videoHeight} back through media node ${s.mediaNodeId ?? '(embedded)'}: it works.`;
-        }).catch(() => {});
       });
     });
     await subscriberSession.connect(await token('inspector-test-subscriber'));
@@ -58,8 +78,18 @@ export async function mount(container) {
     if (!running) return;
     const { sessionId, sessions } = running;
     running = null;
-    for (const s of sessions) s.disconnect();
-    await rest('DELETE', `/sessions/${sessionId}`).catch(() => {});
+    // The subscriber first, and the publisher only once the master has seen it go: a session told
+    // that the other left after it had itself left logs an error.
+    const [publisherSession, subscriberSession] = sessions;
+    await leave(subscriberSession);
+    await until(async () => {
+      const session = await rest('GET', `/sessions/${sessionId}`);
+      return session.connections.content.filter((c) => c.status === 'active').length <= 1;
+    });
+    await leave(publisherSession);
+    // The last one leaving closes the session; one left half-started is closed here.
+    const live = await rest('GET', '/sessions').catch(() => ({ content: [] }));
+    if (live.content?.some((s) => s.id === sessionId)) await rest('DELETE', `/sessions/${sessionId}`).catch(() => {});
     local.replaceChildren();
     remote.replaceChildren();
     status.textContent = 'Stopped.';
