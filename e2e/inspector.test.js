@@ -15,7 +15,7 @@
 // session and its timeline; a bad restart value shows the master's validation
 // error and a good one restarts (restartCounter + 1); the Test page receives its
 // own camera back through a node. The node load charts get points from the live
-// feed. The page logs no error, except the network lines of the refusals the
+// feed, and so do the per-stream WebRTC charts (the node's getStats). The page logs no error, except the network lines of the refusals the
 // test provokes on purpose. A screenshot of each page goes to e2e/output/inspector/.
 
 import { before, after } from 'node:test';
@@ -214,6 +214,18 @@ it('Sessions: two participants on the second node, their connections and graph; 
     assert.equal(cells[8], '1', 'one subscription each');
   }
   assert.equal(await rest('GET', `${SESSIONS}/${ctx.sessionId}`).then((r) => r.json.mediaNodeId), ctx.nodeId);
+  // The node's getStats, sampled on the master and pushed over the live feed: a chart pair per endpoint
+  // (two publishers, two subscriptions), with a video bitrate and frame rate once two samples are in.
+  for (const streamId of [aStream, bStream]) {
+    const bitrate = card.locator(`.stream-chart[data-stream="${streamId}"] .chart[data-figure="bitrate"]`);
+    await pollUntil(`${streamId}'s bitrate charts get a video rate`, async () => {
+      const last = await bitrate.evaluateAll((charts) => charts.map((c) => JSON.parse(c.dataset.last ?? '[]')[0] ?? 0));
+      return last;
+    }, (last) => last.length === 2 && last.every((kbps) => kbps > 0), MEDIA_DEADLINE_MS);
+    const quality = card.locator(`.stream-chart[data-stream="${streamId}"] .chart[data-figure="quality"]`).first();
+    const [fps] = JSON.parse(await quality.getAttribute('data-last'));
+    assert.ok(fps > 0, `${streamId} has a frame rate: ${fps}`);
+  }
   await shot('sessions');
 
   await card.getByRole('button', { name: 'Start recording' }).click();

@@ -6,7 +6,8 @@ const COLORS = ['#2563eb', '#dc2626', '#16a34a', '#9333ea', '#ea580c', '#0891b2'
 
 /**
  * A time chart in `container`, one line per `series` name; `push(tMs, values)` adds a point.
- * Keeps at most `max` points. `points()` says how many it has (tests read it from the DOM too).
+ * Keeps at most `max` points. `points()` says how many it has; the container's `data-points` and
+ * `data-last` (the latest values) say it in the DOM, for tests and the curious.
  */
 export function timeChart(container, title, series, { max = 1800, yRange } = {}) {
   const data = [[], ...series.map(() => [])];
@@ -31,6 +32,7 @@ export function timeChart(container, title, series, { max = 1800, yRange } = {})
       if (data[0].length > max) for (const column of data) column.shift();
       plot.setData(data);
       container.dataset.points = String(data[0].length);
+      container.dataset.last = JSON.stringify(values);
     },
     points: () => data[0].length,
     destroy() {

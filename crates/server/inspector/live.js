@@ -1,9 +1,9 @@
 // The live feed: one EventSource on /inspector/api/live for the whole page.
 // `bus` events are the master's event bus (the webhook body of each event),
-// `load` events the node load samples; EventSource reconnects by itself (after
+// `load` events the node load samples, `stats` the streams' WebRTC figures; EventSource reconnects by itself (after
 // a restart the next generation's feed takes over).
 
-const listeners = { bus: new Set(), load: new Set(), ready: new Set() };
+const listeners = { bus: new Set(), load: new Set(), stats: new Set(), ready: new Set() };
 let source = null;
 
 export function connect() {

@@ -5,6 +5,7 @@
 import { rest } from '/inspector/assets/rest.js';
 import { h, table, button, time, debounce } from '/inspector/assets/dom.js';
 import { on } from '/inspector/assets/live.js';
+import { timeChart } from '/inspector/assets/charts.js';
 
 const SESSION_EVENTS = new Set([
   'sessionCreated', 'sessionDestroyed', 'participantJoined', 'participantLeft',
@@ -13,6 +14,8 @@ const SESSION_EVENTS = new Set([
 
 /** The sessions whose details are open, kept across visits to the page. */
 const open = new Set();
+/** Per endpoint, its chart box and charts, kept while the page redraws the sessions around them. */
+const streamCharts = new Map();
 
 export async function mount(container) {
   const summary = h('p', { class: 'summary' });
@@ -42,8 +45,49 @@ export async function mount(container) {
 
   const later = debounce(() => refresh().catch(() => {}), 200);
   const off = on('bus', (event) => SESSION_EVENTS.has(event.event) && later());
+  const offStats = on('stats', (sample) => plotStreams(list, sample));
   await refresh();
-  return off;
+  return () => {
+    off();
+    offStats();
+    for (const entry of streamCharts.values()) entry.destroy();
+    streamCharts.clear();
+  };
+}
+
+/** The node's figures of each stream, sampled on the master (`event: stats`), onto each endpoint's charts. */
+function plotStreams(list, sample) {
+  const seen = new Set();
+  for (const stream of sample.streams) {
+    seen.add(stream.endpoint);
+    let entry = streamCharts.get(stream.endpoint);
+    if (!entry) {
+      const title = stream.receivingFrom ? `${stream.connectionId} receives ${stream.streamId}` : `${stream.streamId} (published)`;
+      const box = h('div', { class: 'stream-chart', dataset: { endpoint: stream.endpoint, stream: stream.streamId } }, h('h4', {}, title));
+      const rate = h('div', { class: 'chart', dataset: { figure: 'bitrate' } });
+      const quality = h('div', { class: 'chart', dataset: { figure: 'quality' } });
+      box.append(rate, quality);
+      const charts = [
+        timeChart(rate, 'bitrate (kbit/s)', ['video', 'audio'], { max: 300 }),
+        timeChart(quality, 'video quality', ['fps', 'loss %', 'jitter ms', 'RTT ms'], { max: 300 }),
+      ];
+      entry = { box, session: stream.sessionId, charts, destroy: () => charts.forEach((c) => c.destroy()) };
+      streamCharts.set(stream.endpoint, entry);
+    }
+    const video = stream.media.video ?? {};
+    const audio = stream.media.audio ?? {};
+    entry.charts[0].push(sample.t, [video.kbps, audio.kbps]);
+    entry.charts[1].push(sample.t, [video.fps, video.lossPercent, video.jitterMs, video.rttMs]);
+    const home = list.querySelector(`[data-stream-charts="${CSS.escape(stream.sessionId)}"]`);
+    if (home && entry.box.parentNode !== home) home.append(entry.box);
+  }
+  for (const [endpoint, entry] of streamCharts) {
+    if (!seen.has(endpoint)) {
+      entry.destroy();
+      entry.box.remove();
+      streamCharts.delete(endpoint);
+    }
+  }
 }
 
 function sessionCard(session, recordingOn, recording, refresh) {
@@ -72,8 +116,17 @@ function sessionCard(session, recordingOn, recording, refresh) {
     connectionsTable(session, connections, refresh),
     h('h3', {}, 'Graph'),
     graph(connections),
+    h('h3', {}, 'Streams (from the media node, every 2 s)'),
+    streamsOf(session.id),
   );
   return details;
+}
+
+/** The session's stream charts: the boxes already drawn move into the redrawn card. */
+function streamsOf(sessionId) {
+  const home = h('div', { class: 'charts', dataset: { streamCharts: sessionId } });
+  for (const entry of streamCharts.values()) if (entry.session === sessionId) home.append(entry.box);
+  return home;
 }
 
 function connectionsTable(session, connections, refresh) {

@@ -173,3 +173,40 @@ async fn the_rest_api_keeps_its_permissive_cors() {
     assert_eq!(preflight.headers()["access-control-allow-origin"], "*");
     server.stop().await;
 }
+
+#[tokio::test]
+async fn the_live_feed_carries_a_real_publishers_webrtc_figures_from_the_node() {
+    let server = start(&[]).await;
+    let cookie = sign_in(&server).await;
+    server.session("charted").await;
+    let publisher = common::media_publisher::MediaPublisher::start(&server, "charted", "{}").await;
+    let mut live = send(&server, "GET", "/inspector/api/live", &[("cookie", &cookie)]).await;
+    let mut text = String::new();
+    // Rates need two samples of the node's totals: wait for a `stats` event with a video bitrate.
+    let has_rate = |t: &str| {
+        t.lines().filter_map(|l| l.strip_prefix("data: ")).filter_map(|d| serde_json::from_str::<Value>(d).ok()).any(
+            |v| {
+                v["streams"].as_array().is_some_and(|streams| {
+                    streams.iter().any(|s| s["media"]["video"]["kbps"].as_f64().is_some_and(|k| k > 0.0))
+                })
+            },
+        )
+    };
+    read_until(&mut live, &mut text, has_rate).await;
+    let sample: Value = text
+        .lines()
+        .filter_map(|l| l.strip_prefix("data: "))
+        .filter_map(|d| serde_json::from_str::<Value>(d).ok())
+        .rfind(|v| v["streams"].is_array())
+        .unwrap();
+    let stream = sample["streams"].as_array().unwrap().iter().find(|s| s["streamId"] == publisher.stream.as_str());
+    let stream = stream.unwrap_or_else(|| panic!("the publisher's endpoint is sampled: {sample}"));
+    assert_eq!(stream["sessionId"], "charted");
+    assert_eq!(stream["connectionId"], publisher.connection.as_str());
+    assert!(stream["receivingFrom"].is_null(), "a publisher's endpoint");
+    let video = &stream["media"]["video"];
+    assert!(video["kbps"].as_f64().unwrap() > 10.0, "{video}");
+    assert!(video["fps"].as_f64().unwrap() > 1.0, "{video}");
+    publisher.leave().await;
+    server.stop().await;
+}

@@ -1,6 +1,7 @@
 //! `GET /inspector/api/live`: Server-Sent Events that carry every event of the
 //! generation's bus (`event: bus`, the webhook body: the fields plus `event`)
-//! and every node load sample (`event: load`), so the pages refresh what an
+//! every node load sample (`event: load`) and per-stream WebRTC figures
+//! (`event: stats`), so the pages refresh what an
 //! event touched instead of polling every table.
 //!
 //! The stream ends when the bus closes (a restart retires the generation); the
@@ -27,13 +28,13 @@ pub(super) async fn live(
     Extension(inspector): Extension<Arc<Inspector>>,
 ) -> Sse<impl Stream<Item = Result<Event, Infallible>>> {
     let bus = state.events().subscribe();
-    let load = inspector.load_feed.subscribe();
+    let load = inspector.feed.subscribe();
     let ready = Event::default().event("ready").data(json!({"clusterId": state.config().cluster_id}).to_string());
     let events = stream::unfold((bus, load), next_event).map(Ok);
     Sse::new(stream::once(async move { Ok(ready) }).chain(events)).keep_alive(KeepAlive::default())
 }
 
-type Feeds = (Subscription, broadcast::Receiver<Value>);
+type Feeds = (Subscription, broadcast::Receiver<(&'static str, Value)>);
 
 async fn next_event((mut bus, mut load): Feeds) -> Option<(Event, Feeds)> {
     loop {
@@ -44,7 +45,7 @@ async fn next_event((mut bus, mut load): Feeds) -> Option<(Event, Feeds)> {
                 return Some((event, (bus, load)));
             }
             sample = load.recv() => match sample {
-                Ok(sample) => return Some((Event::default().event("load").data(sample.to_string()), (bus, load))),
+                Ok((kind, sample)) => return Some((Event::default().event(kind).data(sample.to_string()), (bus, load))),
                 // A slow reader misses samples, never events: the chart has a gap.
                 Err(RecvError::Lagged(_)) => continue,
                 Err(RecvError::Closed) => return None,

@@ -12,7 +12,8 @@
 //! The Inspector's own endpoints are the live feed (`live`: the event bus and
 //! node load samples over SSE), the history (`history_files` reading the CDR,
 //! `history` the pure parsing) and the node load of the last hour (`node_load`,
-//! sampled by `sampler`), and the recordings' files for the player
+//! sampled by `sampler`, which also turns each endpoint's `getStats` into the
+//! stream charts' figures with the pure `stream_stats`), and the recordings' files for the player
 //! (`recording_files`, the REST route's checks behind the cookie).
 
 mod assets;
@@ -25,6 +26,7 @@ mod node_load;
 mod recording_files;
 mod sampler;
 mod sign_in;
+mod stream_stats;
 
 use std::sync::{Arc, Mutex};
 
@@ -39,6 +41,7 @@ use crate::services::AppState;
 pub use cookie::{Refusal, SessionCookie};
 pub use history::{History, PastSession, parse as parse_history};
 pub use node_load::{NodeLoad, Sample};
+pub use stream_stats::{MediaFigures, StreamRates};
 
 /// One generation's Inspector: its cookie key, the node load history and the feed of new samples.
 pub(crate) struct Inspector {
@@ -46,17 +49,18 @@ pub(crate) struct Inspector {
     /// TLS on: the cookie is `Secure`.
     secure: bool,
     load: Mutex<NodeLoad>,
-    load_feed: broadcast::Sender<serde_json::Value>,
+    /// Samples for the live feed: `("load", …)` node loads, `("stats", …)` per-stream WebRTC figures.
+    feed: broadcast::Sender<(&'static str, serde_json::Value)>,
 }
 
 /// The Inspector's routes, and its node load sampler (a background task of the generation).
 pub fn start(state: AppState) -> (Router<AppState>, JoinHandle<()>) {
-    let (load_feed, _) = broadcast::channel(64);
+    let (feed, _) = broadcast::channel(64);
     let inspector = Arc::new(Inspector {
         cookie: SessionCookie::new(&sign_in::cookie_key(&state.config().secret)),
         secure: state.config().tls.is_some(),
         load: Mutex::new(NodeLoad::new(sampler::WINDOW_MS, sampler::CAPACITY)),
-        load_feed,
+        feed,
     });
     let sampler = tokio::spawn(sampler::run(state, inspector.clone()));
     let guarded = inspector.clone();
