@@ -18,6 +18,7 @@ pub mod hostname;
 pub mod hub;
 pub mod ice;
 pub mod ids;
+pub mod inspector;
 pub mod json_fields;
 pub mod live_metrics;
 pub mod media;

@@ -154,11 +154,13 @@ fn launch(
     let sessions = SessionStore::new(IdGenerator::from_os());
     let state = AppState::new(config, public, sessions, status, services.live_metrics.clone())?;
     state.set_restarter(Arc::new(Restarter(Arc::downgrade(services))));
-    let router = router(state.clone(), crate::signaling::routes());
+    let (inspector, inspector_sampler) = crate::inspector::start(state.clone());
+    let router = router(state.clone(), crate::signaling::routes().merge(inspector));
     let background = vec![
         tokio::spawn(run_session_garbage_collector(state.clone())),
         tokio::spawn(crate::services::run_recording_autostop(state.clone())),
         state.cluster().start_background(carried),
+        inspector_sampler,
     ];
     Ok((Generation { state, background }, router))
 }

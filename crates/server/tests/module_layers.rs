@@ -1,5 +1,5 @@
 //! The master's modules form layers (docs/architecture.md): no import cycle
-//! between top-level modules, and the adapters `api` and `signaling` never
+//! between top-level modules, and the adapters `api`, `signaling` and `inspector` never
 //! import each other. Read from the source text, so a cycle that comes back
 //! fails this test before it can grow.
 
@@ -98,6 +98,18 @@ fn the_rest_api_and_the_signaling_websocket_do_not_import_each_other() {
         let uses = graph.get(from).cloned().unwrap_or_default();
         assert!(!uses.contains(to), "{from} imports {to}; both must go through the conference core");
     }
+}
+
+#[test]
+fn the_inspector_and_the_other_adapters_do_not_import_each_other() {
+    let graph = graph();
+    for other in ["api", "signaling"] {
+        for (from, to) in [("inspector", other), (other, "inspector")] {
+            let uses = graph.get(from).cloned().unwrap_or_default();
+            assert!(!uses.contains(to), "{from} imports {to}; the server mounts the Inspector's routes instead");
+        }
+    }
+    assert!(graph.contains_key("inspector"), "the inspector module is read");
 }
 
 #[test]

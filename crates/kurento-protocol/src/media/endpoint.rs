@@ -77,6 +77,15 @@ impl WebRtcEndpoint {
         self.object.connect(sink.id()).await
     }
 
+    /// `getStats`: a map of stats objects (`type` `inboundrtp` / `outboundrtp`, one per direction and
+    /// media type, with bytes, packets, loss, jitter, RTT and Plenum's frame counts).
+    pub async fn stats(&self) -> MediaResult<serde_json::Map<String, Value>> {
+        match self.object.invoke(Step::GetStats, json!({})).await? {
+            Value::Object(stats) => Ok(stats),
+            other => Err(unexpected(Step::GetStats, other)),
+        }
+    }
+
     /// `subscribe` to one of its events; they arrive on the client's event stream.
     pub async fn subscribe(&self, event: &str) -> MediaResult<SubscriptionId> {
         self.object.subscribe(event).await

@@ -100,6 +100,10 @@ pub enum MediaRequest {
     RequestKeyframe {
         endpoint: String,
     },
+    /// `getStats` on a WebRtcEndpoint (`media::endpoint_stats`).
+    Stats {
+        endpoint: String,
+    },
     /// A RecorderEndpoint registered as `id`; the media layer checks the path (recording
     /// root, folder) and answers with the id, or an error that undoes the creation.
     CreateRecorder {
@@ -546,6 +550,7 @@ impl ControlPlane {
             "requestKeyframe" if is("BaseRtpEndpoint") => {
                 media(MediaRequest::RequestKeyframe { endpoint: object.to_string() }, handled)
             }
+            "getStats" if is("WebRtcEndpoint") => media(MediaRequest::Stats { endpoint: object.to_string() }, handled),
             "gatherCandidates" if is("WebRtcEndpoint") => {
                 media(MediaRequest::GatherCandidates { endpoint: object.to_string() }, handled)
             }

@@ -11,6 +11,7 @@ use str0m::change::{SdpAnswer, SdpOffer, SdpPendingOffer};
 use str0m::media::{Direction, KeyframeRequestKind, MediaKind, Mid};
 use str0m::{Candidate, Rtc};
 
+use super::endpoint_stats::EndpointStats;
 use super::flow::{Flow, Throttle};
 use super::ice_progress::IceProgress;
 use super::sdp_text;
@@ -20,6 +21,9 @@ use crate::control::links::MediaType;
 const RESEND_HISTORY: Duration = Duration::from_secs(1);
 /// At most this many per stream (1 s of a 4 Mbit/s video stream in 1,200-byte packets).
 const RESEND_PACKETS: usize = 500;
+
+/// How often str0m emits its stats events for `getStats`.
+const STATS_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Index into per-media arrays: audio 0, video 1.
 pub fn media_index(media: MediaType) -> Option<usize> {
@@ -62,6 +66,8 @@ pub struct WebRtcEndpoint {
     remote_candidates: Vec<String>,
     /// When str0m next wants `Input::Timeout`.
     pub deadline: Instant,
+    /// What `getStats` answers.
+    pub stats: EndpointStats,
 }
 
 fn sdp_error(code: ErrorCode, what: &str, detail: impl std::fmt::Display) -> RpcError {
@@ -80,6 +86,8 @@ impl WebRtcEndpoint {
             .enable_vp8(true)
             .enable_vp9(true)
             .enable_h264(true)
+            // For `getStats`: str0m reports each stream's counters, loss, jitter and RTT this often.
+            .set_stats_interval(Some(STATS_INTERVAL))
             .build(now);
         let local_candidate = Candidate::host(local, "udp").map_err(|e| {
             RpcError::new(ErrorCode::IceGatherCandidatesError, format!("Bad local address {local}: {e}"))
@@ -106,6 +114,7 @@ impl WebRtcEndpoint {
             remote_addr: None,
             remote_candidates: Vec::new(),
             deadline: now,
+            stats: EndpointStats::default(),
         })
     }
 

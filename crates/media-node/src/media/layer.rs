@@ -123,7 +123,8 @@ impl MediaPort for MediaLayer {
             | MediaRequest::AddIceCandidate { endpoint, .. }
             | MediaRequest::LocalDescription { endpoint }
             | MediaRequest::RemoteDescription { endpoint }
-            | MediaRequest::RequestKeyframe { endpoint } => endpoint,
+            | MediaRequest::RequestKeyframe { endpoint }
+            | MediaRequest::Stats { endpoint } => endpoint,
             MediaRequest::IsMediaFlowing { element, .. } => element,
             MediaRequest::CreateRecorder { id, params } => {
                 let created = self.studio.create_recorder(id, params.clone()).map(|tap| {

@@ -3,6 +3,7 @@
 
 pub mod config;
 pub mod endpoint;
+pub mod endpoint_stats;
 pub mod flow;
 pub mod ice_progress;
 pub mod layer;

@@ -382,6 +382,25 @@ impl Worker {
                     endpoint.record_media(changed.mid, kind, changed.direction);
                 }
             }
+            RtcEvent::MediaIngressStats(stats) => {
+                if let Some(endpoint) = self.endpoint_mut(slot)
+                    && let Some(media) = endpoint.incoming_media(stats.mid)
+                {
+                    endpoint.stats.ingress(media, &stats);
+                }
+            }
+            RtcEvent::MediaEgressStats(stats) => {
+                if let Some(endpoint) = self.endpoint_mut(slot)
+                    && let Some(media) = endpoint.outgoing_media(stats.mid)
+                {
+                    endpoint.stats.egress(media, &stats);
+                }
+            }
+            RtcEvent::PeerStats(stats) => {
+                if let Some(endpoint) = self.endpoint_mut(slot) {
+                    endpoint.stats.peer(&stats);
+                }
+            }
             RtcEvent::IceConnectionStateChange(state) => self.on_ice_state(slot, state),
             RtcEvent::Connected => {
                 self.emit(slot, "ConnectionStateChanged", json!({"oldState": "DISCONNECTED", "newState": "CONNECTED"}));
@@ -445,6 +464,7 @@ impl Worker {
         let Some(endpoint) = self.endpoint_mut(slot) else { return };
         let Some(media) = endpoint.incoming_media(data.mid) else { return };
         let index = media_index(media).unwrap_or(0);
+        endpoint.stats.frames_in[index] += 1;
         if endpoint.flow_in[index].saw(now) {
             self.emit_flow(slot, "MediaFlowInStateChanged", media, true);
         }
@@ -461,7 +481,9 @@ impl Worker {
             let written = catch_unwind(AssertUnwindSafe(|| {
                 let writer = target.rtc.writer(mid)?;
                 let pt = writer.match_params(data.params)?;
-                Some(writer.write(pt, data.network_time, data.time, data.data.clone()).is_ok())
+                let written = writer.write(pt, data.network_time, data.time, data.data.clone()).is_ok();
+                target.stats.frames_out[index] += u64::from(written);
+                Some(written)
             }));
             match written {
                 Ok(Some(true)) => {}
@@ -681,7 +703,8 @@ impl Worker {
             | MediaRequest::AddIceCandidate { endpoint, .. }
             | MediaRequest::LocalDescription { endpoint }
             | MediaRequest::RemoteDescription { endpoint }
-            | MediaRequest::RequestKeyframe { endpoint } => endpoint,
+            | MediaRequest::RequestKeyframe { endpoint }
+            | MediaRequest::Stats { endpoint } => endpoint,
             MediaRequest::IsMediaFlowing { element, .. } => element,
             MediaRequest::CreateRecorder { id, .. } | MediaRequest::Recorder { id, .. } => {
                 return Err(RpcError::new(ErrorCode::UnexpectedError, format!("'{id}' is not a worker's element")));
@@ -695,6 +718,9 @@ impl Worker {
             return Ok(json!(self.is_flowing(slot, media, incoming)));
         }
         let failed = || RpcError::new(ErrorCode::UnexpectedError, format!("Endpoint '{id}' has failed"));
+        if matches!(request, MediaRequest::Stats { .. }) {
+            return Ok(self.endpoint(slot).ok_or_else(failed)?.stats.json(id, crate::now_ms()));
+        }
         let endpoint = self.endpoint_mut(slot).ok_or_else(failed)?;
         let result = match request {
             MediaRequest::ProcessOffer { offer, .. } => endpoint.process_offer(&offer).map(Value::String),
@@ -721,6 +747,7 @@ impl Worker {
                 Ok(Value::Null)
             }
             MediaRequest::IsMediaFlowing { .. }
+            | MediaRequest::Stats { .. }
             | MediaRequest::CreateRecorder { .. }
             | MediaRequest::Recorder { .. } => {
                 unreachable!("answered above")

@@ -8,8 +8,6 @@
 //! resolved, must still be inside `<OPENVIDU_RECORDING_PATH>/<id>/`: nothing
 //! outside a recording's folder can be reached.
 
-use std::path::{Path as FsPath, PathBuf};
-
 use axum::extract::{Path, Request, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
@@ -18,6 +16,7 @@ use tower_http::services::ServeFile;
 
 use super::error::ApiError;
 use crate::config::keys;
+use crate::recording::file_path::{inside_folder, is_plain_name};
 use crate::services::AppState;
 
 pub async fn serve(
@@ -42,49 +41,5 @@ pub async fn serve(
     match ServeFile::new(path).oneshot(request).await {
         Ok(response) => response.map(axum::body::Body::new),
         Err(never) => match never {},
-    }
-}
-
-/// One path segment that names something inside a folder.
-fn is_plain_name(name: &str) -> bool {
-    !name.is_empty()
-        && name != "."
-        && name != ".."
-        && !name.contains(['/', '\\', '\0'])
-        && !FsPath::new(name).is_absolute()
-}
-
-/// `<root>/<id>/<file>` with links resolved, if it is a regular file still inside `<root>/<id>`.
-fn inside_folder(root: &FsPath, id: &str, file: &str) -> Option<PathBuf> {
-    let folder = root.join(id).canonicalize().ok()?;
-    let root = root.canonicalize().ok()?;
-    if !folder.starts_with(&root) || folder.parent() != Some(root.as_path()) {
-        return None;
-    }
-    let path = folder.join(file).canonicalize().ok()?;
-    (path.parent() == Some(folder.as_path()) && path.is_file()).then_some(path)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_plain_names_inside_the_folder() {
-        for bad in ["", ".", "..", "a/b", "a\\b", "/etc"] {
-            assert!(!is_plain_name(bad), "{bad:?}");
-        }
-        assert!(is_plain_name("ses~1") && is_plain_name("n.mp4"));
-        let root = tempfile::tempdir().unwrap();
-        let outside = tempfile::tempdir().unwrap();
-        std::fs::create_dir(root.path().join("r")).unwrap();
-        std::fs::write(root.path().join("r").join("a.mp4"), "x").unwrap();
-        std::fs::write(outside.path().join("secret"), "x").unwrap();
-        std::os::unix::fs::symlink(outside.path().join("secret"), root.path().join("r").join("link")).unwrap();
-        std::os::unix::fs::symlink(outside.path(), root.path().join("out")).unwrap();
-        assert!(inside_folder(root.path(), "r", "a.mp4").is_some());
-        assert!(inside_folder(root.path(), "r", "link").is_none(), "a link out of the folder");
-        assert!(inside_folder(root.path(), "out", "secret").is_none(), "a linked folder");
-        assert!(inside_folder(root.path(), "r", "missing").is_none());
     }
 }

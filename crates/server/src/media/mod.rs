@@ -34,6 +34,16 @@ pub struct Negotiated {
     pub activity: SharedActivity,
 }
 
+/// One endpoint of a session: a publisher's (`publisher` is `None`) or a subscription to `publisher`'s stream.
+#[derive(Debug, Clone)]
+pub struct EndpointRef {
+    pub session: String,
+    pub connection: String,
+    pub stream_id: String,
+    pub publisher: Option<String>,
+    pub endpoint: WebRtcEndpoint,
+}
+
 /// A publisher's media objects: its endpoint feeds its PassThrough, which feeds its subscriptions.
 #[derive(Debug, Clone)]
 struct Published {
@@ -389,6 +399,34 @@ impl Media {
         let sessions = self.sessions();
         let published = sessions.get(session)?.publishers.get(connection)?;
         Some((published.stream_id.clone(), published.passthrough.clone()))
+    }
+
+    /// Every WebRTC endpoint on record, for sampling its stats (the Inspector's stream charts).
+    pub fn endpoints(&self) -> Vec<EndpointRef> {
+        let sessions = self.sessions();
+        let mut all = Vec::new();
+        for (session, media) in sessions.iter() {
+            for (connection, published) in &media.publishers {
+                all.push(EndpointRef {
+                    session: session.clone(),
+                    connection: connection.clone(),
+                    stream_id: published.stream_id.clone(),
+                    publisher: None,
+                    endpoint: published.endpoint.endpoint.clone(),
+                });
+            }
+            for ((subscriber, publisher), endpoint) in &media.subscriptions {
+                let Some(published) = media.publishers.get(publisher) else { continue };
+                all.push(EndpointRef {
+                    session: session.clone(),
+                    connection: subscriber.clone(),
+                    stream_id: published.stream_id.clone(),
+                    publisher: Some(publisher.clone()),
+                    endpoint: endpoint.clone(),
+                });
+            }
+        }
+        all
     }
 
     /// The node lost the session's objects (it restarted): forget them, releasing nothing.

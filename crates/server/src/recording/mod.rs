@@ -5,6 +5,7 @@
 //! `recorder`).
 
 mod autostop;
+pub mod file_path;
 mod ids;
 mod notification;
 mod object;
