@@ -401,3 +401,105 @@ async fn real_replies_of_a_running_master_match_the_spec() {
     drop(run);
     server.stop().await;
 }
+
+/// Waits until the node has written `bytes` of `file` (relative to its recording root).
+async fn node_wrote(root: &std::path::Path, file: &str, bytes: u64) {
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    let path = root.join(file);
+    while std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0) < bytes {
+        assert!(tokio::time::Instant::now() < deadline, "the node never wrote {bytes} bytes of {}", path.display());
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+/// A GET with a `Range` header, read as the other replies.
+async fn ranged(server: &TestServer, path: &str, range: &str) -> Reply {
+    let response = server
+        .client
+        .get(format!("{}{path}", server.base))
+        .basic_auth("OPENVIDUAPP", Some(common::SECRET))
+        .header("range", range)
+        .send()
+        .await
+        .unwrap();
+    let (status, headers) = (response.status(), response.headers().clone());
+    let bytes = response.bytes().await.unwrap();
+    Reply { status, headers, text: String::from_utf8_lossy(&bytes).into_owned() }
+}
+
+#[tokio::test]
+async fn a_real_publisher_and_a_real_recording_match_the_spec() {
+    let node_root = tempfile::tempdir().unwrap();
+    let node = common::media_node::NodeProcess::start_recording(node_root.path(), common::SECRET);
+    let server = start(&[("OPENVIDU_RECORDING", "true"), ("PLENUM_EMBEDDED_MEDIA_NODE", "false")]).await;
+    let spec = Spec::committed();
+    let mut run = Exercise { server: &server, spec: &spec, covered: BTreeSet::new() };
+    let nodes = "/openvidu/api/media-nodes";
+    let added = run.expect(200, "post", nodes, nodes, Some(&json!({"uri": node.uri}).to_string())).await;
+    let node_id = added["id"].as_str().unwrap().to_string();
+
+    server.session("rec").await;
+    let alice = common::media_publisher::MediaPublisher::start(&server, "rec", r#"{"data":"alice"}"#).await;
+    for prefix in ["/openvidu/api", "/api"] {
+        let c = format!("{prefix}/sessions/{{sessionId}}/connection/{{connectionId}}");
+        let target = format!("{prefix}/sessions/rec/connection/{}", alice.connection);
+        let connection = run.expect(200, "get", &c, &target, None).await;
+        assert_eq!(connection["publishers"][0]["streamId"], alice.stream.as_str(), "{connection}");
+        let sid = format!("{prefix}/sessions/{{sessionId}}");
+        let session = run.expect(200, "get", &sid, &format!("{prefix}/sessions/rec?webRtcStats=true"), None).await;
+        let publisher = &session["connections"]["content"][0]["publishers"][0];
+        assert!(publisher["remoteSdp"].as_str().is_some_and(|sdp| sdp.starts_with("v=0")), "{publisher}");
+    }
+
+    let start_path = "/openvidu/api/recordings/start";
+    let body = r#"{"session":"rec","outputMode":"INDIVIDUAL"}"#;
+    let started = run.expect(200, "post", start_path, start_path, Some(body)).await;
+    assert_eq!((started["status"].as_str(), started["url"].as_str()), (Some("started"), None));
+    run.expect(409, "post", "/api/recordings/start", "/api/recordings/start", Some(body)).await;
+    for prefix in ["/openvidu/api", "/api"] {
+        let one = format!("{prefix}/recordings/{{recordingId}}");
+        run.expect(200, "get", &one, &format!("{prefix}/recordings/rec"), None).await;
+        let list = format!("{prefix}/recordings");
+        assert_eq!(run.expect(200, "get", &list, &list, None).await["count"], 1);
+    }
+    let with_ids = run.expect(200, "get", nodes, &format!("{nodes}?recordings=true&sessions=true"), None).await;
+    assert_eq!(with_ids["content"][0]["recordingIds"], json!(["rec"]));
+    let one = "/openvidu/api/recordings/{recordingId}";
+    run.expect(409, "delete", one, "/openvidu/api/recordings/rec", None).await;
+
+    node_wrote(node_root.path(), &format!("rec/{}.webm", alice.stream), 20_000).await;
+    let stop = "/openvidu/api/recordings/stop/{recordingId}";
+    let stopped = run.expect(200, "post", stop, "/openvidu/api/recordings/stop/rec", None).await;
+    assert_eq!(stopped["status"], "ready");
+    run.expect(409, "post", "/api/recordings/stop/{recordingId}", "/api/recordings/stop/rec", None).await;
+
+    // The file route, whole and ranged, on both families.
+    let url = stopped["url"].as_str().unwrap();
+    let file_path = &url[url.find("/openvidu/recordings/").expect("a file URL")..];
+    for (template, path) in [
+        ("/openvidu/recordings/{recordingId}/{file}", file_path.to_string()),
+        ("/recordings/{recordingId}/{file}", file_path.trim_start_matches("/openvidu").to_string()),
+    ] {
+        let whole = run.call("get", template, &path, None).await;
+        assert_eq!(whole.status, 200);
+        assert_eq!(whole.headers["content-type"], "application/zip");
+        let part = ranged(&server, &path, "bytes=0-9").await;
+        assert_eq!(part.status, 206);
+        spec.check("get", template, &part).unwrap();
+    }
+
+    // Draining and undraining the node.
+    let node_path = format!("{nodes}/{node_id}");
+    let change = "/openvidu/api/media-nodes/{mediaNodeId}";
+    let drained = run.expect(200, "patch", change, &node_path, Some(r#"{"status":"waiting-idle-to-terminate"}"#)).await;
+    assert_eq!(drained["status"], "waiting-idle-to-terminate");
+    run.expect(204, "patch", change, &node_path, Some(r#"{"status":"waiting-idle-to-terminate"}"#)).await;
+    run.expect(200, "patch", change, &node_path, Some(r#"{"status":"running"}"#)).await;
+    run.expect(400, "patch", change, &node_path, Some(r#"{"status":"launching"}"#)).await;
+
+    run.expect(204, "delete", one, "/openvidu/api/recordings/rec", None).await;
+    run.expect(404, "get", one, "/openvidu/api/recordings/rec", None).await;
+    alice.leave().await;
+    drop(run);
+    server.stop().await;
+}
