@@ -499,7 +499,30 @@ async fn a_real_publisher_and_a_real_recording_match_the_spec() {
 
     run.expect(204, "delete", one, "/openvidu/api/recordings/rec", None).await;
     run.expect(404, "get", one, "/openvidu/api/recordings/rec", None).await;
-    alice.leave().await;
+
+    // Removing the node that hosts alice's session: refused, then forced.
+    let strategy = |name: &str| format!("{node_path}?deletion-strategy={name}");
+    run.expect(409, "delete", change, &strategy("if-no-sessions"), None).await;
+    let removed = run.expect(200, "delete", change, &strategy("now"), None).await;
+    assert_eq!(removed["status"], "terminating");
+    run.expect(404, "get", change, &node_path, None).await;
+    drop(alice);
+    drop(run);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn restart_replies_match_the_spec() {
+    let server = start(NO_EMBEDDED).await;
+    let spec = Spec::committed();
+    let mut run = Exercise { server: &server, spec: &spec, covered: BTreeSet::new() };
+    for path in ["/openvidu/api/restart", "/pro/restart"] {
+        let before = run.expect(200, "get", "/openvidu/api/status", "/openvidu/api/status", None).await;
+        let restarted = run.expect(200, "post", path, path, Some("{}")).await;
+        assert_eq!(restarted["restartCounter"], before["restartCounter"].as_u64().unwrap() + 1);
+        let refused = run.expect(400, "post", path, path, Some(r#"{"NO_SUCH_PROPERTY":1}"#)).await;
+        assert!(refused["message"].as_str().unwrap().contains("NO_SUCH_PROPERTY"), "{refused}");
+    }
     drop(run);
     server.stop().await;
 }

@@ -11,6 +11,9 @@
 //! Both return the 2.16+ shapes, which are supersets of the 2.13 ones. A known
 //! path with an unmapped method answers 403 on the current family and 405 on
 //! the legacy one, as the OpenVidu e2e suites of 2.32 and 2.13 expect.
+//!
+//! `openapi.json` describes all of it (OpenAPI 3.1, served by `openapi`);
+//! `tests/openapi.rs` checks it against [`registered_paths`] and real replies.
 
 mod auth;
 mod body;
