@@ -45,6 +45,8 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --workspace --all-targets --locked -- -D warnings
+echo "== OpenAPI spec (openapi-spec-validator)"
+scripts/validate-openapi.sh
 echo "== cargo test"
 cargo test --workspace --locked
 echo "== end-to-end tests (openvidu-node-client from npm; headless Chromium)"

@@ -11,6 +11,9 @@
 //! Both return the 2.16+ shapes, which are supersets of the 2.13 ones. A known
 //! path with an unmapped method answers 403 on the current family and 405 on
 //! the legacy one, as the OpenVidu e2e suites of 2.32 and 2.13 expect.
+//!
+//! `openapi.json` describes all of it (OpenAPI 3.1, served by `openapi`);
+//! `tests/openapi.rs` checks it against [`registered_paths`] and real replies.
 
 mod auth;
 mod body;
@@ -27,6 +30,7 @@ mod health;
 mod legacy_token;
 mod media_nodes;
 mod metrics;
+mod openapi;
 mod probes;
 mod recording_files;
 mod recordings;
@@ -42,7 +46,7 @@ mod tokens;
 use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
-use axum::routing::{any, get, post};
+use axum::routing::{MethodRouter, any, get, post};
 use axum::{Extension, Router};
 use tower_http::cors::CorsLayer;
 use tower_http::timeout::TimeoutLayer;
@@ -61,24 +65,7 @@ pub use signal::Signal;
 /// Routes are registered with their full paths rather than nested, so a
 /// request is matched once and its URI is never rewritten.
 pub fn router(state: AppState, mounted: Router<AppState>) -> Router {
-    let mut app = current_family()
-        .merge(pro_family())
-        .route("/openvidu/cdr", get(cdr::list).fallback(forbidden))
-        .route("/openvidu/cdr/{file}", get(cdr::download).fallback(forbidden))
-        .route("/openvidu/accept-certificate", get(certificate::accept))
-        .route("/openvidu/recordings/{recording_id}/{file}", get(recording_files::serve).fallback(forbidden))
-        .route("/metrics", get(metrics::scrape))
-        .route("/plenum/live", get(probes::live))
-        .route("/plenum/ready", get(probes::ready))
-        .merge(mounted);
-    if state.config().support_deprecated_api {
-        app = app
-            .merge(legacy_family())
-            .route("/cdr", get(cdr::list).fallback(method_not_allowed))
-            .route("/cdr/{file}", get(cdr::download).fallback(method_not_allowed))
-            .route("/accept-certificate", get(certificate::accept))
-            .route("/recordings/{recording_id}/{file}", get(recording_files::serve).fallback(method_not_allowed));
-    }
+    let app = rest_routes(state.config().support_deprecated_api).router.merge(mounted);
     let mut app = app
         .fallback(not_found)
         .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, request_trace::REQUEST_TIMEOUT))
@@ -90,30 +77,85 @@ pub fn router(state: AppState, mounted: Router<AppState>) -> Router {
     request_trace::layer(app.layer(CorsLayer::permissive()).with_state(state))
 }
 
-/// `/openvidu/api/...`: resources, config, health and status.
-fn current_family() -> Router<AppState> {
+/// Every path [`router`] registers itself (axum's syntax: `/openvidu/api/sessions/{session_id}`),
+/// `mounted` ones aside. `tests/openapi.rs` checks that the OpenAPI spec documents each.
+pub fn registered_paths(support_deprecated_api: bool) -> Vec<String> {
+    rest_routes(support_deprecated_api).paths
+}
+
+/// A router that remembers the paths it registers, so that they can be listed without a running server.
+#[derive(Default)]
+struct Routes {
+    router: Router<AppState>,
+    paths: Vec<String>,
+}
+
+impl Routes {
+    fn route(mut self, path: &str, handler: MethodRouter<AppState>) -> Self {
+        self.router = self.router.route(path, handler);
+        self.paths.push(path.to_string());
+        self
+    }
+
+    fn merge(mut self, other: Routes) -> Self {
+        self.router = self.router.merge(other.router);
+        self.paths.extend(other.paths);
+        self
+    }
+
+    /// Applies a fallback or a layer to the routes registered so far.
+    fn map(mut self, change: impl FnOnce(Router<AppState>) -> Router<AppState>) -> Self {
+        self.router = change(self.router);
+        self
+    }
+}
+
+/// The REST API's routes on the path families `support_deprecated_api` asks for.
+fn rest_routes(support_deprecated_api: bool) -> Routes {
+    let mut app = current_family()
+        .merge(pro_family())
+        .route("/openvidu/cdr", get(cdr::list).fallback(forbidden))
+        .route("/openvidu/cdr/{file}", get(cdr::download).fallback(forbidden))
+        .route("/openvidu/accept-certificate", get(certificate::accept))
+        .route("/openvidu/recordings/{recording_id}/{file}", get(recording_files::serve).fallback(forbidden))
+        .route("/metrics", get(metrics::scrape))
+        .route("/plenum/live", get(probes::live))
+        .route("/plenum/ready", get(probes::ready));
+    if support_deprecated_api {
+        app = app
+            .merge(legacy_family())
+            .route("/cdr", get(cdr::list).fallback(method_not_allowed))
+            .route("/cdr/{file}", get(cdr::download).fallback(method_not_allowed))
+            .route("/accept-certificate", get(certificate::accept))
+            .route("/recordings/{recording_id}/{file}", get(recording_files::serve).fallback(method_not_allowed));
+    }
+    app
+}
+
+/// `/openvidu/api/...`: resources, config, health and status, and the OpenAPI spec of it all.
+fn current_family() -> Routes {
     const PREFIX: &str = "/openvidu/api";
     resources(PREFIX)
         .merge(config_routes(PREFIX))
         .route("/openvidu/api/health", get(health::health))
         .route("/openvidu/api/status", get(health::status))
         .route("/openvidu/api/speech-to-text/{*operation}", any(speech_to_text_disabled))
+        .route("/openvidu/api/openapi.json", get(openapi::serve))
         .merge(pro_routes(PREFIX))
-        .method_not_allowed_fallback(forbidden)
+        .map(|router| router.method_not_allowed_fallback(forbidden))
 }
 
 /// `/api/...` and `/config...`, marked so handlers can add the 2.13 keys.
-fn legacy_family() -> Router<AppState> {
+fn legacy_family() -> Routes {
     resources("/api")
-        .method_not_allowed_fallback(method_not_allowed)
-        .layer(Extension(extract::Family::Legacy))
-        .merge(config_routes("").method_not_allowed_fallback(method_not_allowed))
+        .map(|router| router.method_not_allowed_fallback(method_not_allowed).layer(Extension(extract::Family::Legacy)))
+        .merge(config_routes("").map(|router| router.method_not_allowed_fallback(method_not_allowed)))
 }
 
 /// Sessions, connections, streams, tokens, signals and recordings under `prefix`.
-fn resources(prefix: &str) -> Router<AppState> {
+fn resources(prefix: &str) -> Routes {
     let path = |tail: &str| format!("{prefix}{tail}");
-    Router::new()
+    Routes::default()
         .route(&path("/sessions"), post(sessions::create).get(sessions::list))
         .route(&path("/sessions/{session_id}"), get(sessions::get).delete(sessions::delete))
         .route(&path("/sessions/{session_id}/connection"), post(connections::create).get(connections::list))
@@ -131,9 +173,9 @@ fn resources(prefix: &str) -> Router<AppState> {
 }
 
 /// The Pro operations (media nodes, restart) under `prefix`.
-fn pro_routes(prefix: &str) -> Router<AppState> {
+fn pro_routes(prefix: &str) -> Routes {
     let path = |tail: &str| format!("{prefix}{tail}");
-    Router::new()
+    Routes::default()
         .route(&path("/media-nodes"), get(media_nodes::list).post(media_nodes::add).put(media_nodes::discover))
         .route(
             &path("/media-nodes/{node_id}"),
@@ -143,13 +185,15 @@ fn pro_routes(prefix: &str) -> Router<AppState> {
 }
 
 /// `/pro/...`: the 2.12–2.15 Pro paths, always served (Pro clients of those versions use them).
-fn pro_family() -> Router<AppState> {
-    pro_routes("/pro").route("/pro/config", get(config::all)).method_not_allowed_fallback(method_not_allowed)
+fn pro_family() -> Routes {
+    pro_routes("/pro")
+        .route("/pro/config", get(config::all))
+        .map(|router| router.method_not_allowed_fallback(method_not_allowed))
 }
 
-fn config_routes(prefix: &str) -> Router<AppState> {
+fn config_routes(prefix: &str) -> Routes {
     let path = |tail: &str| format!("{prefix}/config{tail}");
-    Router::new()
+    Routes::default()
         .route(&path(""), get(config::all))
         .route(&path("/openvidu-version"), get(config::version))
         .route(&path("/openvidu-publicurl"), get(config::public_url))
