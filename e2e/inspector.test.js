@@ -20,29 +20,24 @@
 
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { diagnosedTest } from './lib/diagnosed-test.js';
 import { pollUntil as poll } from './lib/poll.js';
-import { is } from './lib/page-events.js';
-import { startPlenum, tempDir } from './lib/plenum.js';
-import { startMediaNode } from './lib/media-node.js';
 import { launchChromium, servePages } from './lib/browser.js';
-import { OpenViduPage } from './lib/openvidu-page.js';
+import { INSPECTOR_SECRET as SECRET, MEDIA_NODES, SESSIONS, joinParticipant, playing as playingWithin, sidewaysOverflow, startInspectorCluster } from './lib/inspector.js';
 
 const require = createRequire(import.meta.url);
 const { OpenVidu, OpenViduRole } = require('openvidu-node-client');
 
-const SECRET = 'e2e-secret-inspector';
 const EVENT_DEADLINE_MS = 20_000;
 const MEDIA_DEADLINE_MS = 45_000;
 const TEST_TIMEOUT_MS = 240_000;
-const SESSIONS = '/openvidu/api/sessions';
-const MEDIA_NODES = '/openvidu/api/media-nodes';
 const OUTPUT = path.join(path.dirname(fileURLToPath(import.meta.url)), 'output', 'inspector');
 
+let cluster;
 let plenum;
 let configFile;
 let node;
@@ -62,27 +57,9 @@ const ctx = { session: undefined, sessionId: undefined, nodeId: undefined, a: un
 
 before(async () => {
   mkdirSync(OUTPUT, { recursive: true });
-  const root = tempDir('plenum-e2e-inspector-');
-  const clusterDir = tempDir('plenum-e2e-inspector-cluster-');
-  configFile = path.join(root, 'plenum.env');
-  writeFileSync(configFile, '# written by the Inspector e2e test\n');
-  plenum = await startPlenum({
-    // The restart writes its values here (never into the working directory).
-    PLENUM_CONFIG: configFile,
-    OPENVIDU_SECRET: SECRET,
-    OPENVIDU_RECORDING: 'true',
-    OPENVIDU_RECORDING_PATH: path.join(root, 'recordings'),
-    OPENVIDU_CDR: 'true',
-    OPENVIDU_CDR_PATH: path.join(root, 'cdr'),
-    OPENVIDU_PRO_CLUSTER_PATH: clusterDir,
-  });
-  node = await startMediaNode({ args: ['--recording-root', path.join(root, 'node')], env: { PLENUM_NODE_SECRET: SECRET } });
-  const script = path.join(clusterDir, 'autodiscover');
-  writeFileSync(script, `#!/bin/sh\necho '[{"uri": "${node.uri}"}]'\n`);
-  chmodSync(script, 0o755);
-  const added = await plenum.request('POST', MEDIA_NODES, { body: { uri: node.uri } });
-  assert.equal(added.status, 200, added.text);
-  ctx.nodeId = added.json.id;
+  cluster = await startInspectorCluster({ prefix: 'plenum-e2e-inspector', autodiscover: true });
+  ({ plenum, node, configFile } = cluster);
+  ctx.nodeId = cluster.nodeId;
   ov = new OpenVidu(plenum.url, plenum.secret);
   ov.enableProdMode();
   pages = await servePages();
@@ -94,8 +71,7 @@ after(async () => {
   await inspector?.context().close().catch(() => {});
   await browser?.close();
   await pages?.close();
-  await node?.stop();
-  await plenum?.stop();
+  await cluster?.stop();
 });
 
 const it = diagnosedTest(TEST_TIMEOUT_MS, async () => {
@@ -129,17 +105,8 @@ async function clickExpectingRefusal(locator) {
   }
 }
 
-async function joined(name, role) {
-  const connection = await ctx.session.createConnection({ role, data: `server-${name}` });
-  const page = await OpenViduPage.open(browser, pages.url, name);
-  participants.push(page);
-  await page.join(connection.token, name);
-  return page;
-}
-
-async function playing(viewer, streamId) {
-  await viewer.waitForEvent(is('streamPlaying', { streamId }, 'subscriber'), { what: `${streamId} playing`, timeoutMs: MEDIA_DEADLINE_MS });
-}
+const joined = (name, role) => joinParticipant({ browser, pagesUrl: pages.url, session: ctx.session, participants }, name, role);
+const playing = (viewer, streamId) => playingWithin(viewer, streamId, MEDIA_DEADLINE_MS);
 
 async function connectionsOf(sessionId) {
   const res = await rest('GET', `${SESSIONS}/${sessionId}`);
@@ -380,7 +347,7 @@ it('Test: the camera comes back through a node', async () => {
 it('at phone width the menu and the pages still fit, and the page logged no error', async () => {
   await inspector.setViewportSize({ width: 390, height: 844 });
   await goTo('cluster', 'table.nodes');
-  const overflow = await inspector.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  const overflow = await inspector.evaluate(sidewaysOverflow);
   assert.ok(overflow <= 0, `no sideways scrolling of the page (${overflow} px too wide)`);
   await shot('cluster-phone');
   assert.deepEqual(pageErrors, [], 'no console or page errors');

@@ -7,6 +7,7 @@
 #   PLENUM_BIN=path             test this binary instead of building target/debug/plenum
 #   PLENUM_MEDIA_NODE_BIN=path  likewise for target/debug/plenum-media-node
 #   CHROMIUM_BIN=path           the browser (default: /usr/bin/chromium)
+#   FIREFOX_BIN=path            Firefox for inspector-firefox.test.js (default: /usr/bin/firefox-esr)
 set -euo pipefail
 
 # A relative path means relative to where run.sh was called from.
@@ -59,6 +60,19 @@ fi
 
 if (($# == 0)); then
     set -- *.test.js
+fi
+# inspector-firefox.test.js drives Debian's firefox-esr (puppeteer-core over WebDriver BiDi).
+if [[ " $* " == *"inspector-firefox.test.js "* ]]; then
+    firefox="${FIREFOX_BIN:-}"
+    if [[ -z "$firefox" ]]; then
+        for candidate in /usr/bin/firefox-esr /usr/bin/firefox; do
+            [[ -x "$candidate" ]] && firefox="$candidate" && break
+        done
+    fi
+    if [[ ! -x "$firefox" ]]; then
+        echo "run.sh: inspector-firefox.test.js needs Firefox: no executable ${firefox:-/usr/bin/firefox-esr or /usr/bin/firefox} (apt-get install firefox-esr, or set FIREFOX_BIN; scripts/test-all.sh installs it)" >&2
+        exit 1
+    fi
 fi
 echo "== node --test ($PLENUM_BIN, $PLENUM_MEDIA_NODE_BIN)"
 # One file at a time: each starts its own servers, and the logs stay readable.

@@ -11,6 +11,8 @@ command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
 command -v npm >/dev/null 2>&1 || need_apt+=(npm)
 # Debian's Chromium for the media-node end-to-end test (playwright-core drives it).
 [[ -n "${CHROMIUM_BIN:-}" || -x /usr/bin/chromium ]] || need_apt+=(chromium)
+# Debian's Firefox ESR for the Inspector's second-engine test (puppeteer-core drives it over WebDriver BiDi).
+[[ -n "${FIREFOX_BIN:-}" || -x /usr/bin/firefox-esr ]] || need_apt+=(firefox-esr)
 # Recordings: the media node links GStreamer (its development files are needed to build it) and
 # encodes with x264, Opus, VP8 and AAC; the recording tests check the files with ffprobe/ffmpeg.
 # Installed before any cargo build below.

@@ -23,8 +23,15 @@ export function timeChart(container, title, series, { max = 1800, yRange } = {})
   };
   const plot = new uPlot(options, data, container);
   container.dataset.points = '0';
-  const resize = () => plot.setSize({ width: width(), height: 160 });
-  window.addEventListener('resize', resize);
+  // The box is often drawn before it is placed (the stream charts move into their session's card), and
+  // the grid sizes it afterwards: the chart follows the box's own width, not the window's.
+  let drawnWidth = options.width;
+  const resize = new ResizeObserver(() => {
+    if (width() === drawnWidth) return;
+    drawnWidth = width();
+    plot.setSize({ width: drawnWidth, height: 160 });
+  });
+  resize.observe(container);
   return {
     push(tMs, values) {
       data[0].push(tMs / 1000);
@@ -36,7 +43,7 @@ export function timeChart(container, title, series, { max = 1800, yRange } = {})
     },
     points: () => data[0].length,
     destroy() {
-      window.removeEventListener('resize', resize);
+      resize.disconnect();
       plot.destroy();
     },
   };
