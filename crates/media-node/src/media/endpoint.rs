@@ -15,6 +15,7 @@ use super::flow::{Flow, Throttle};
 use super::ice_progress::IceProgress;
 use super::sdp_text;
 use crate::control::links::MediaType;
+use crate::metrics::counters::StreamCursor;
 
 /// How long sent packets stay available for resending (see `limit_resend_history`).
 const RESEND_HISTORY: Duration = Duration::from_secs(1);
@@ -35,6 +36,17 @@ pub fn media_type(kind: MediaKind) -> MediaType {
         MediaKind::Audio => MediaType::Audio,
         MediaKind::Video => MediaType::Video,
     }
+}
+
+/// What the statistics reports of one of the endpoint's streams said last.
+#[derive(Debug, Clone, Copy)]
+pub struct StreamStats {
+    pub mid: Mid,
+    /// Received (from a publisher) rather than sent (to a subscriber).
+    pub incoming: bool,
+    pub cursor: StreamCursor,
+    /// The latest fraction of packets lost.
+    pub loss: Option<f32>,
 }
 
 pub struct WebRtcEndpoint {
@@ -62,6 +74,8 @@ pub struct WebRtcEndpoint {
     remote_candidates: Vec<String>,
     /// When str0m next wants `Input::Timeout`.
     pub deadline: Instant,
+    /// One entry per stream that has reported statistics (at most one per media and direction).
+    streams: Vec<StreamStats>,
 }
 
 fn sdp_error(code: ErrorCode, what: &str, detail: impl std::fmt::Display) -> RpcError {
@@ -72,8 +86,16 @@ fn sdp_error(code: ErrorCode, what: &str, detail: impl std::fmt::Display) -> Rpc
 }
 
 impl WebRtcEndpoint {
-    pub fn new(local: SocketAddr, recv_only: bool, send_only: bool, now: Instant) -> Result<Self, RpcError> {
+    /// `stats`: how often str0m reports the streams' statistics (`None`: never).
+    pub fn new(
+        local: SocketAddr,
+        recv_only: bool,
+        send_only: bool,
+        now: Instant,
+        stats: Option<Duration>,
+    ) -> Result<Self, RpcError> {
         let mut rtc = Rtc::builder()
+            .set_stats_interval(stats)
             .set_ice_lite(true)
             .clear_codecs()
             .enable_opus(true, false)
@@ -106,6 +128,7 @@ impl WebRtcEndpoint {
             remote_addr: None,
             remote_candidates: Vec::new(),
             deadline: now,
+            streams: Vec::new(),
         })
     }
 
@@ -277,6 +300,22 @@ impl WebRtcEndpoint {
 
     pub fn outgoing_media(&self, mid: Mid) -> Option<MediaType> {
         self.outgoing.iter().position(|m| *m == Some(mid)).map(|i| [MediaType::Audio, MediaType::Video][i])
+    }
+
+    /// The statistics kept for one stream, created at its first report.
+    pub fn stream_stats(&mut self, mid: Mid, incoming: bool) -> &mut StreamStats {
+        let index = match self.streams.iter().position(|s| s.mid == mid && s.incoming == incoming) {
+            Some(index) => index,
+            None => {
+                self.streams.push(StreamStats { mid, incoming, cursor: StreamCursor::default(), loss: None });
+                self.streams.len() - 1
+            }
+        };
+        &mut self.streams[index]
+    }
+
+    pub fn streams(&self) -> &[StreamStats] {
+        &self.streams
     }
 
     /// Asks the remote sender for a keyframe on its video, if it sends any.
