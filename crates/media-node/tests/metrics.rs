@@ -165,11 +165,6 @@ async fn metrics_follow_a_pipeline_with_real_media() {
     assert!(first.value("plenum_node_datagrams_total", &[("direction", "in")]) > 0.0);
     assert!(first.value("plenum_node_worker_cpu_seconds_total", &[("worker", "0")]) >= 0.0);
 
-    // Two subscribers get every packet of one publisher: forwarded packets are about twice the received ones.
-    let forwarded = first.value("plenum_node_forwarded_packets_total", &[]);
-    let received = first.value("plenum_node_received_packets_total", &[]);
-    assert!(forwarded > received && forwarded < received * 3.0, "forwarded {forwarded}, received {received}");
-
     // While media flows, the counters rise between two scrapes.
     let counters = [
         ("plenum_node_forwarded_packets_total", "video"),
@@ -183,6 +178,18 @@ async fn metrics_follow_a_pipeline_with_real_media() {
                 > first.value("plenum_node_datagram_bytes_total", &[("direction", "out")])
     })
     .await;
+    // Two subscribers get every packet of one publisher: over a window of ~1,000 received packets (~8 s),
+    // twice as many are forwarded. Each endpoint reports once a second, so either count may lag by up to 1 s
+    // (the ratio then stays within about 1.6–2.5; one subscriber would give at most about 1.3).
+    let increase = |s: &Scrape, name: &str| s.value(name, &[]) - first.value(name, &[]);
+    let window = scrape_until(&node, "1,000 more packets from the publisher", |s| {
+        increase(s, "plenum_node_received_packets_total") >= 1000.0
+    })
+    .await;
+    let forwarded = increase(&window, "plenum_node_forwarded_packets_total");
+    let received = increase(&window, "plenum_node_received_packets_total");
+    eprintln!("forwarded {forwarded} packets for {received} received: {:.2} per packet", forwarded / received);
+    assert!((1.4..2.8).contains(&(forwarded / received)), "forwarded {forwarded}, received {received}");
     let bytes = second.value("plenum_node_forwarded_bytes_total", &[("kind", "video")]);
     let packets = second.value("plenum_node_forwarded_packets_total", &[("kind", "video")]);
     assert!(bytes / packets > 100.0 && bytes / packets < 1500.0, "{bytes} bytes in {packets} video packets");
