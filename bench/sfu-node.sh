@@ -244,8 +244,8 @@ if [[ -n "$METRICS" ]]; then
             echo "$(basename "$file" .json): $(jq -c '{node_cpu_us_per_packet, node_cpu_percent, received_pps, loss_percent, frame_loss_percent, scrapes}' "$file")"
         done
         echo '```'
-    } >"$RESULTS.tmp"
-    mv "$RESULTS.tmp" "$RESULTS"
+    } >"$WORK/results.md" # not beside the results: an untracked file there would read as uncommitted changes
+    cp "$WORK/results.md" "$RESULTS"
     log "wrote $RESULTS"
     [[ "$VERDICT" == meets* ]] || die "metrics cost more than the target"
     exit 0
