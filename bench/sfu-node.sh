@@ -209,11 +209,22 @@ if [[ -n "$METRICS" ]]; then
     ratio() { awk -v a="$1" -v b="$off" 'BEGIN {if (a == "n/a" || b == "n/a" || b == 0) print "n/a"; else printf "%.3f", a / b}'; }
     RATIO_SCRAPED=$(ratio "$(arm_field scraped node_cpu_us_per_packet)")
     RATIO_ON=$(ratio "$(arm_field on node_cpu_us_per_packet)")
+    # Paired: each repeat's scraped (or on) run over the off run of the same repeat, minutes apart at most,
+    # then the median: less sensitive to the machine's drift over the whole run than a ratio of medians.
+    paired() { # ARM -> median over the repeats of ARM/off
+        for repeat in $(seq "$METRICS_REPEATS"); do
+            jq -n -r --slurpfile a "$WORK/metrics-$1-$repeat.json" --slurpfile o "$WORK/metrics-off-$repeat.json" \
+                'if ($a[0].node_cpu_us_per_packet // 0) > 0 and ($o[0].node_cpu_us_per_packet // 0) > 0
+                 then $a[0].node_cpu_us_per_packet / $o[0].node_cpu_us_per_packet else empty end'
+        done | median
+    }
+    PAIRED_SCRAPED=$(fmt "$(paired scraped)" 3)
+    PAIRED_ON=$(fmt "$(paired on)" 3)
     VERDICT="meets the target (≤ $METRICS_TARGET)"
-    if [[ "$RATIO_SCRAPED" == "n/a" ]] || awk -v r="$RATIO_SCRAPED" -v t="$METRICS_TARGET" 'BEGIN {exit !(r > t)}'; then
+    if [[ "$PAIRED_SCRAPED" == "n/a" ]] || awk -v r="$PAIRED_SCRAPED" -v t="$METRICS_TARGET" 'BEGIN {exit !(r > t)}'; then
         VERDICT="is ABOVE the target (≤ $METRICS_TARGET)"
     fi
-    log "node CPU per forwarded packet, scraped/off: $RATIO_SCRAPED ($VERDICT); on, not scraped/off: $RATIO_ON"
+    log "node CPU per forwarded packet, scraped/off: paired $PAIRED_SCRAPED ($VERDICT), of medians $RATIO_SCRAPED; on, not scraped/off: paired $PAIRED_ON, of medians $RATIO_ON"
     SWEEP_PART=""
     [[ -f "$RESULTS" ]] && SWEEP_PART=$(awk -v h="$METRICS_HEADING" '$0 == h {exit} {print}' "$RESULTS")
     mkdir -p "$(dirname "$RESULTS")"
@@ -229,7 +240,8 @@ if [[ -n "$METRICS" ]]; then
         echo "  $METRICS_REPEATS repeats of three arms, interleaved (the order rotates each repeat), a fresh node each:"
         echo "  **off** (\`--metrics false\`: no route, no per-stream statistics), **on** (the default, never scraped) and"
         echo "  **scraped** (on, \`GET /metrics\` every second from core $LOAD_CPU for the whole run; every scrape answered 200)."
-        echo "- Result: node CPU per forwarded packet, scraped / off = **$RATIO_SCRAPED**, which $VERDICT; on (not scraped) / off = $RATIO_ON."
+        echo "- Result: node CPU per forwarded packet, scraped / off = **$PAIRED_SCRAPED** (median of the repeats' paired ratios), which $VERDICT;"
+        echo "  ratio of the arms' medians $RATIO_SCRAPED. On (not scraped) / off: paired $PAIRED_ON, of medians $RATIO_ON."
         echo
         echo "| arm | node CPU µs / forwarded packet (median) | node CPU % | received pps | RTP loss % | frame loss % | scrapes per run |"
         echo "|---|---|---|---|---|---|---|"
