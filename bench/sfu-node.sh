@@ -224,6 +224,11 @@ if [[ -n "$METRICS" ]]; then
     if [[ "$PAIRED_SCRAPED" == "n/a" ]] || awk -v r="$PAIRED_SCRAPED" -v t="$METRICS_TARGET" 'BEGIN {exit !(r > t)}'; then
         VERDICT="is ABOVE the target (≤ $METRICS_TARGET)"
     fi
+    # A run that lost frames was starved of CPU (node or load generator): its CPU per packet says nothing about metrics.
+    WORST_LOSS=$(for arm in off on scraped; do arm_field "$arm" frame_loss_percent; done | sort -g | tail -1)
+    if [[ "$WORST_LOSS" == "n/a" ]] || awk -v l="$WORST_LOSS" -v m="$LOSS_LIMIT" 'BEGIN {exit !(l > m)}'; then
+        VERDICT="CANNOT BE JUDGED: an arm's median frame loss is $(fmt "$WORST_LOSS" 1) % (over $LOSS_LIMIT %), so the node or the load generator was starved of CPU (a busy machine)"
+    fi
     log "node CPU per forwarded packet, scraped/off: paired $PAIRED_SCRAPED ($VERDICT), of medians $RATIO_SCRAPED; on, not scraped/off: paired $PAIRED_ON, of medians $RATIO_ON"
     SWEEP_PART=""
     [[ -f "$RESULTS" ]] && SWEEP_PART=$(awk -v h="$METRICS_HEADING" '$0 == h {exit} {print}' "$RESULTS")
@@ -259,6 +264,7 @@ if [[ -n "$METRICS" ]]; then
     } >"$WORK/results.md" # not beside the results: an untracked file there would read as uncommitted changes
     cp "$WORK/results.md" "$RESULTS"
     log "wrote $RESULTS"
+    [[ "$VERDICT" != CANNOT* ]] || die "the measurement is void: frames were lost; rerun on an idle machine"
     [[ "$VERDICT" == meets* ]] || die "metrics cost more than the target"
     exit 0
 fi
