@@ -4,11 +4,13 @@
 //! - [`transport`]: the control websocket that feeds the control plane;
 //! - [`media`]: the SFU, str0m endpoints on one worker thread per core;
 //! - [`recording`]: recorders and Composites (GStreamer) fed from the workers;
+//! - [`metrics`]: the workers' counters and the `/metrics` text;
 //! - [`system`]: load figures from `/proc` for the ServerManager;
 //! - [`node`]: all of it started together, as the binary and the master run it.
 
 pub mod control;
 pub mod media;
+pub mod metrics;
 pub mod node;
 pub mod recording;
 pub mod system;

@@ -26,6 +26,9 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// `/plenum/files/…` on the control port, with `Authorization: Bearer <secret>`
 /// (the master uses its OPENVIDU_SECRET). Without it no file is served.
 ///
+/// `GET /metrics` on the control port gives Prometheus metrics (`plenum_node_*`); with
+/// PLENUM_NODE_SECRET set it needs the same Bearer token, without it is open.
+///
 /// Test only: PLENUM_TEST_CPU_LOAD_FILE=<path> makes getUsedCpu report the number
 /// in that file (re-read every second) instead of measuring the machine's CPU.
 /// Cluster tests use it to load nodes on demand; never set it in production.
@@ -57,6 +60,10 @@ struct Args {
     /// Default: `plenum-media-node/recordings` in the system's temporary folder.
     #[arg(long, env = "PLENUM_MEDIA_RECORDING_ROOT")]
     recording_root: Option<PathBuf>,
+    /// Serve Prometheus metrics at `/metrics` on the control port (`false`: 404). The per-stream
+    /// statistics they read stay on either way: `getStats` needs them.
+    #[arg(long, default_value_t = true, action = clap::ArgAction::Set, env = "PLENUM_NODE_METRICS")]
+    metrics: bool,
 }
 
 #[tokio::main]
@@ -81,12 +88,14 @@ async fn main() -> ExitCode {
             session_grace: Duration::from_secs(args.session_grace),
             recording_root: Some(recording_root.clone()),
             secret,
+            metrics: args.metrics,
         },
         media: MediaConfig {
             rtc_address: args.rtc_address,
             rtc_ports: args.rtc_ports,
             workers: args.workers.unwrap_or(defaults.workers).max(1),
             recording_root: Some(recording_root),
+            metrics: args.metrics,
         },
     };
     let running = match node::start(config).await {

@@ -15,6 +15,9 @@ use plenum_loadtest::{
 };
 use tokio::sync::broadcast;
 
+mod common;
+use common::{subscribers_with_media, wait_for};
+
 /// Generous: the CI machine has two noisy cores.
 const DEADLINE: Duration = Duration::from_secs(20);
 /// How soon a subscriber that joins while media flows must get its first keyframe
@@ -63,15 +66,6 @@ impl Drop for Node {
     fn drop(&mut self) {
         let _ = self.child.kill();
         let _ = self.child.wait();
-    }
-}
-
-/// Polls `condition` until it holds, failing the test with `what` at the deadline.
-async fn wait_for(what: &str, timeout: Duration, mut condition: impl FnMut() -> bool) {
-    let deadline = Instant::now() + timeout;
-    while !condition() {
-        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
 
@@ -127,20 +121,11 @@ async fn one_publisher_two_subscribers_keyframes_and_a_late_joiner() {
     let publisher_options = PublisherOptions { bind, clip };
     let publisher: Client =
         connect_publisher(&*driver, &engine.handle(), &room, &publisher_options).await.expect("publisher");
-    wait_for("the publisher to connect", DEADLINE, || publisher.handle.stats().connected_at.is_some()).await;
+    wait_for(DEADLINE, "the publisher to connect", || publisher.handle.stats().connected_at.is_some()).await;
     // Subscribers that never ask for keyframes on their own: every request the publisher sees comes from the node.
     let subscriber_options = SubscriberOptions { bind, auto_keyframe: false };
-    let mut subscribers = Vec::new();
-    for _ in 0..2 {
-        let subscriber =
-            connect_subscriber(&*driver, &engine.handle(), &room, &publisher.peer, &subscriber_options).await;
-        subscribers.push(subscriber.expect("subscriber"));
-    }
-
-    wait_for("both subscribers to receive audio and video", DEADLINE, || {
-        subscribers.iter().all(|s| has_audio_and_video(&s.handle.stats()))
-    })
-    .await;
+    let subscribers =
+        subscribers_with_media(&driver, &engine.handle(), &room, &publisher.peer, &subscriber_options, 2).await;
     let sent = publisher.handle.stats();
     assert!(sent.audio_packets_sent > 0 && sent.video_frames_sent > 0, "{sent:?}");
 
@@ -159,39 +144,39 @@ async fn one_publisher_two_subscribers_keyframes_and_a_late_joiner() {
     // A subscriber's PLI reaches the publisher. The node lets one request per 500 ms through to a
     // publisher, so first wait until the last one the publisher saw is older than that.
     let quiet = Duration::from_millis(700);
-    wait_for("a quiet spell without keyframe requests", DEADLINE, || {
+    wait_for(DEADLINE, "a quiet spell without keyframe requests", || {
         publisher.handle.stats().last_keyframe_request_at.is_none_or(|at| at.elapsed() >= quiet)
     })
     .await;
     let before = publisher.handle.stats().keyframe_requests_received;
     let keyframes_before = subscribers[1].handle.stats().video.keyframes;
     subscribers[1].handle.request_keyframe();
-    wait_for("the subscriber's keyframe request to reach the publisher", DEADLINE, || {
+    wait_for(DEADLINE, "the subscriber's keyframe request to reach the publisher", || {
         publisher.handle.stats().keyframe_requests_received > before
     })
     .await;
     assert!(subscribers[1].handle.stats().keyframe_requests_sent >= 1);
-    wait_for("a keyframe after the request", DEADLINE, || {
+    wait_for(DEADLINE, "a keyframe after the request", || {
         subscribers[1].handle.stats().video.keyframes > keyframes_before
     })
     .await;
 
     // A subscriber joining while media flows gets a keyframe soon after it connects, well before the
     // clip's next periodic one (every 2 s): the node asks the publisher as the subscriber connects.
-    wait_for("a quiet spell without keyframe requests", DEADLINE, || {
+    wait_for(DEADLINE, "a quiet spell without keyframe requests", || {
         publisher.handle.stats().last_keyframe_request_at.is_none_or(|at| at.elapsed() >= quiet)
     })
     .await;
     let late = connect_subscriber(&*driver, &engine.handle(), &room, &publisher.peer, &subscriber_options)
         .await
         .expect("late subscriber");
-    wait_for("the late subscriber to connect", DEADLINE, || late.handle.stats().connected_at.is_some()).await;
-    wait_for("the late subscriber's first keyframe", DEADLINE, || late.handle.stats().first_keyframe_at.is_some())
+    wait_for(DEADLINE, "the late subscriber to connect", || late.handle.stats().connected_at.is_some()).await;
+    wait_for(DEADLINE, "the late subscriber's first keyframe", || late.handle.stats().first_keyframe_at.is_some())
         .await;
     let waited = late.handle.stats().time_to_first_keyframe().expect("connected and keyframe");
     eprintln!("late subscriber: first keyframe {waited:?} after connecting");
     assert!(waited <= LATE_KEYFRAME_BOUND, "the late subscriber waited {waited:?} for a keyframe");
-    wait_for("the late subscriber to receive audio and video", DEADLINE, || has_audio_and_video(&late.handle.stats()))
+    wait_for(DEADLINE, "the late subscriber to receive audio and video", || has_audio_and_video(&late.handle.stats()))
         .await;
 
     for client in subscribers.iter().chain([&late]) {

@@ -7,7 +7,7 @@ use std::net::UdpSocket;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use common::{CHROME_OFFER, Node};
+use common::{CHROME_OFFER, Node, media_port};
 use plenum_loadtest::engine::Engine;
 use plenum_loadtest::{
     Clip, KurentoDriver, MediaServerDriver, PublisherOptions, SubscriberOptions, connect_publisher, connect_subscriber,
@@ -15,18 +15,6 @@ use plenum_loadtest::{
 use serde_json::json;
 
 const DEADLINE: Duration = Duration::from_secs(20);
-
-/// The worker's media port, read from the host candidate of an SDP answer.
-fn media_port(answer: &str) -> u16 {
-    answer
-        .lines()
-        .filter_map(|l| l.strip_prefix("a=candidate:"))
-        .find_map(|c| {
-            let parts: Vec<&str> = c.split_whitespace().collect();
-            (parts.get(4) == Some(&"127.0.0.1")).then(|| parts[5].parse().unwrap())
-        })
-        .expect("a 127.0.0.1 host candidate in the answer")
-}
 
 /// Deterministic junk shaped like each protocol sharing the port: STUN, DTLS, RTP, RTCP, and noise.
 fn junk(index: u32) -> Vec<u8> {

@@ -207,6 +207,15 @@ impl Registry {
     }
 
     /// Pipelines, in no particular order.
+    /// How many objects of each class exist (for `/metrics`).
+    pub fn count_by_class(&self) -> std::collections::BTreeMap<&'static str, u64> {
+        let mut counts = std::collections::BTreeMap::new();
+        for object in self.objects.values() {
+            *counts.entry(object.class.name).or_insert(0) += 1;
+        }
+        counts
+    }
+
     pub fn pipelines(&self) -> Vec<String> {
         let mut ids: Vec<String> =
             self.objects.values().filter(|o| o.class.name == "MediaPipeline").map(|o| o.id.clone()).collect();

@@ -36,6 +36,8 @@ pub struct MediaConfig {
     pub workers: usize,
     /// When set, recorders may only write inside this folder (remote nodes, `--recording-root`).
     pub recording_root: Option<std::path::PathBuf>,
+    /// Per-stream statistics for `/metrics` (NACK/PLI/FIR, RTP volumes, loss); off saves their cost.
+    pub metrics: bool,
 }
 
 impl Default for MediaConfig {
@@ -45,6 +47,7 @@ impl Default for MediaConfig {
             rtc_ports: None,
             workers: std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1),
             recording_root: None,
+            metrics: true,
         }
     }
 }

@@ -16,13 +16,14 @@ use super::flow::{Flow, Throttle};
 use super::ice_progress::IceProgress;
 use super::sdp_text;
 use crate::control::links::MediaType;
+use crate::metrics::counters::StreamCursor;
 
 /// How long sent packets stay available for resending (see `limit_resend_history`).
 const RESEND_HISTORY: Duration = Duration::from_secs(1);
 /// At most this many per stream (1 s of a 4 Mbit/s video stream in 1,200-byte packets).
 const RESEND_PACKETS: usize = 500;
 
-/// How often str0m emits its stats events for `getStats`.
+/// How often str0m emits its stats events, for `getStats` and the node's metrics.
 const STATS_INTERVAL: Duration = Duration::from_secs(1);
 
 /// Index into per-media arrays: audio 0, video 1.
@@ -39,6 +40,17 @@ pub fn media_type(kind: MediaKind) -> MediaType {
         MediaKind::Audio => MediaType::Audio,
         MediaKind::Video => MediaType::Video,
     }
+}
+
+/// What the statistics reports of one of the endpoint's streams said last.
+#[derive(Debug, Clone, Copy)]
+pub struct StreamStats {
+    pub mid: Mid,
+    /// Received (from a publisher) rather than sent (to a subscriber).
+    pub incoming: bool,
+    pub cursor: StreamCursor,
+    /// The latest fraction of packets lost.
+    pub loss: Option<f32>,
 }
 
 pub struct WebRtcEndpoint {
@@ -68,6 +80,8 @@ pub struct WebRtcEndpoint {
     pub deadline: Instant,
     /// What `getStats` answers.
     pub stats: EndpointStats,
+    /// One entry per stream that has reported statistics (at most one per media and direction).
+    streams: Vec<StreamStats>,
 }
 
 fn sdp_error(code: ErrorCode, what: &str, detail: impl std::fmt::Display) -> RpcError {
@@ -86,7 +100,7 @@ impl WebRtcEndpoint {
             .enable_vp8(true)
             .enable_vp9(true)
             .enable_h264(true)
-            // For `getStats`: str0m reports each stream's counters, loss, jitter and RTT this often.
+            // For `getStats` and `/metrics`: str0m reports each stream's counters, loss, jitter and RTT this often.
             .set_stats_interval(Some(STATS_INTERVAL))
             .build(now);
         let local_candidate = Candidate::host(local, "udp").map_err(|e| {
@@ -115,6 +129,7 @@ impl WebRtcEndpoint {
             remote_candidates: Vec::new(),
             deadline: now,
             stats: EndpointStats::default(),
+            streams: Vec::new(),
         })
     }
 
@@ -286,6 +301,22 @@ impl WebRtcEndpoint {
 
     pub fn outgoing_media(&self, mid: Mid) -> Option<MediaType> {
         self.outgoing.iter().position(|m| *m == Some(mid)).map(|i| [MediaType::Audio, MediaType::Video][i])
+    }
+
+    /// The statistics kept for one stream, created at its first report.
+    pub fn stream_stats(&mut self, mid: Mid, incoming: bool) -> &mut StreamStats {
+        let index = match self.streams.iter().position(|s| s.mid == mid && s.incoming == incoming) {
+            Some(index) => index,
+            None => {
+                self.streams.push(StreamStats { mid, incoming, cursor: StreamCursor::default(), loss: None });
+                self.streams.len() - 1
+            }
+        };
+        &mut self.streams[index]
+    }
+
+    pub fn streams(&self) -> &[StreamStats] {
+        &self.streams
     }
 
     /// Asks the remote sender for a keyframe on its video, if it sends any.

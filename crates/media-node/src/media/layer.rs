@@ -14,6 +14,7 @@ use super::config::MediaConfig;
 use super::worker::{self, WorkerHandle, WorkerMessage};
 use crate::control::links::LinkChange;
 use crate::control::plane::{ElementKind, MediaCommand, MediaRequest};
+use crate::metrics::WorkerSnapshot;
 use crate::recording::studio::Studio;
 use crate::transport::{MediaAnswer, MediaPort};
 
@@ -142,6 +143,10 @@ impl MediaPort for MediaLayer {
                 .await
                 .unwrap_or_else(|_| Err(RpcError::new(ErrorCode::UnexpectedError, "The media worker has stopped")))
         })
+    }
+
+    fn worker_snapshots(&self) -> Vec<WorkerSnapshot> {
+        self.workers.iter().map(WorkerHandle::snapshot).collect()
     }
 }
 

@@ -6,15 +6,15 @@
 use std::collections::HashMap;
 use std::net::{SocketAddr, UdpSocket};
 use std::panic::{AssertUnwindSafe, catch_unwind};
-use std::sync::Arc;
 use std::sync::mpsc::{Receiver, Sender, TryRecvError};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use kurento_protocol::error::{ErrorCode, RpcError};
 use kurento_protocol::event::{Event, complex};
 use mio::{Events, Interest, Poll, Token, Waker};
 use serde_json::{Value, json};
-use str0m::media::{MediaData, MediaKind};
+use str0m::media::{MediaData, MediaKind, Mid};
 use str0m::net::{Protocol, Receive};
 use str0m::{Event as RtcEvent, IceConnectionState, Input, Output};
 use tokio::sync::{mpsc, oneshot};
@@ -24,6 +24,8 @@ use super::endpoint::{WebRtcEndpoint, media_index};
 use super::routes::{Role, Routes, Slot};
 use crate::control::links::{LinkChange, MediaType};
 use crate::control::plane::{ElementKind, MediaCommand, MediaRequest};
+use crate::metrics::counters::{Feedback, LossMean, StreamTotals, Volume};
+use crate::metrics::{Drops, WorkerCounters, WorkerSnapshot, thread_cpu};
 use crate::recording::tap::{Codec, Frame, Tap};
 
 const SOCKET: Token = Token(0);
@@ -50,9 +52,16 @@ pub struct WorkerHandle {
     pub address: SocketAddr,
     sender: Option<Sender<WorkerMessage>>,
     waker: Arc<Waker>,
+    /// The worker's latest counters, replaced by the worker at each housekeeping tick.
+    published: Arc<Mutex<WorkerSnapshot>>,
 }
 
 impl WorkerHandle {
+    /// The counters the worker published last.
+    pub fn snapshot(&self) -> WorkerSnapshot {
+        *self.published.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     pub fn send(&self, message: WorkerMessage) {
         if let Some(sender) = &self.sender
             && sender.send(message).is_ok()
@@ -85,10 +94,11 @@ pub fn spawn(
     poll.registry().register(&mut socket, SOCKET, Interest::READABLE)?;
     let waker = Arc::new(Waker::new(poll.registry(), WAKER)?);
     let (sender, receiver) = std::sync::mpsc::channel();
-    let worker = Worker::new(socket, address, events);
+    let published = Arc::new(Mutex::new(WorkerSnapshot { worker: index, ..WorkerSnapshot::default() }));
+    let worker = Worker::new(socket, address, events, index, published.clone());
     std::thread::Builder::new().name(format!("media-worker-{index}")).spawn(move || worker.run(poll, receiver))?;
     tracing::info!(worker = index, %address, "media worker started");
-    Ok(WorkerHandle { address, sender: Some(sender), waker })
+    Ok(WorkerHandle { address, sender: Some(sender), waker, published })
 }
 
 /// Socket buffers asked for. A worker sending one frame to hundreds of
@@ -146,19 +156,6 @@ struct Member {
     queued: bool,
 }
 
-/// Counters of what was dropped, logged when they change.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-struct Drops {
-    malformed: u64,
-    unclaimed: u64,
-    rejected: u64,
-    send_failed: u64,
-    /// Frames a subscriber's endpoint did not take (no matching codec, or its send queue is full).
-    not_written: u64,
-    /// Frames a recorder's or Composite's queue had no room for.
-    tap_full: u64,
-}
-
 struct Worker {
     socket: mio::net::UdpSocket,
     local: SocketAddr,
@@ -172,13 +169,23 @@ struct Worker {
     /// Which endpoint last accepted datagrams from an address (checked again on each use).
     claimed_by: HashMap<SocketAddr, Slot>,
     dirty: Vec<Slot>,
-    drops: Drops,
+    /// Plain counters only this thread writes; copied into `published` at each housekeeping tick.
+    counters: WorkerCounters,
+    index: usize,
+    thread_id: Option<i32>,
+    published: Arc<Mutex<WorkerSnapshot>>,
     logged_drops: Drops,
     next_drop_log: Instant,
 }
 
 impl Worker {
-    fn new(socket: mio::net::UdpSocket, local: SocketAddr, events: mpsc::UnboundedSender<Event>) -> Self {
+    fn new(
+        socket: mio::net::UdpSocket,
+        local: SocketAddr,
+        events: mpsc::UnboundedSender<Event>,
+        index: usize,
+        published: Arc<Mutex<WorkerSnapshot>>,
+    ) -> Self {
         Self {
             socket,
             local,
@@ -190,13 +197,18 @@ impl Worker {
             routes: Routes::default(),
             claimed_by: HashMap::new(),
             dirty: Vec::new(),
-            drops: Drops::default(),
+            counters: WorkerCounters::default(),
+            index,
+            thread_id: None,
+            published,
             logged_drops: Drops::default(),
             next_drop_log: Instant::now(),
         }
     }
 
     fn run(mut self, mut poll: Poll, messages: Receiver<WorkerMessage>) {
+        self.thread_id = thread_cpu::current_thread_id();
+        self.publish();
         let mut events = Events::with_capacity(16);
         let mut buffer = vec![0u8; RECEIVE_BUFFER];
         let mut next_housekeeping = Instant::now() + HOUSEKEEPING;
@@ -249,6 +261,7 @@ impl Worker {
         loop {
             match self.socket.recv_from(buffer) {
                 Ok((length, source)) => {
+                    self.counters.datagrams_in.add(Volume { packets: 1, bytes: length as u64 });
                     self.on_datagram(&buffer[..length], source, Instant::now());
                     self.flush();
                 }
@@ -261,12 +274,12 @@ impl Worker {
 
     fn on_datagram(&mut self, data: &[u8], source: SocketAddr, now: Instant) {
         let Ok(receive) = Receive::new(Protocol::Udp, source, self.local, data) else {
-            self.drops.malformed += 1;
+            self.counters.drops.malformed += 1;
             return;
         };
         let input = Input::Receive(now, receive);
         let Some(slot) = self.claim(&input, source) else {
-            self.drops.unclaimed += 1;
+            self.counters.drops.unclaimed += 1;
             return;
         };
         let Some(endpoint) = self.endpoint_mut(slot) else { return };
@@ -274,7 +287,7 @@ impl Worker {
         match catch_unwind(AssertUnwindSafe(|| endpoint.rtc.handle_input(input))) {
             Ok(Ok(())) => {}
             Ok(Err(error)) => {
-                self.drops.rejected += 1;
+                self.counters.drops.rejected += 1;
                 tracing::trace!(%error, "datagram rejected");
             }
             Err(_) => return self.fail(slot, "the WebRTC stack panicked on a received datagram"),
@@ -295,8 +308,9 @@ impl Worker {
     }
 
     fn transmit(&mut self, destination: SocketAddr, contents: &[u8]) {
-        if self.socket.send_to(contents, destination).is_err() {
-            self.drops.send_failed += 1;
+        match self.socket.send_to(contents, destination) {
+            Ok(sent) => self.counters.datagrams_out.add(Volume { packets: 1, bytes: sent as u64 }),
+            Err(_) => self.counters.drops.send_failed += 1,
         }
     }
 
@@ -382,26 +396,40 @@ impl Worker {
                     endpoint.record_media(changed.mid, kind, changed.direction);
                 }
             }
-            RtcEvent::MediaIngressStats(stats) => {
-                if let Some(endpoint) = self.endpoint_mut(slot)
-                    && let Some(media) = endpoint.incoming_media(stats.mid)
-                {
-                    endpoint.stats.ingress(media, &stats);
-                }
-            }
-            RtcEvent::MediaEgressStats(stats) => {
-                if let Some(endpoint) = self.endpoint_mut(slot)
-                    && let Some(media) = endpoint.outgoing_media(stats.mid)
-                {
-                    endpoint.stats.egress(media, &stats);
-                }
-            }
             RtcEvent::PeerStats(stats) => {
                 if let Some(endpoint) = self.endpoint_mut(slot) {
                     endpoint.stats.peer(&stats);
                 }
             }
             RtcEvent::IceConnectionStateChange(state) => self.on_ice_state(slot, state),
+            // Each stream's statistics feed both getStats (`endpoint.stats`) and the worker's counters.
+            RtcEvent::MediaEgressStats(stats) => {
+                if let Some(endpoint) = self.endpoint_mut(slot)
+                    && let Some(media) = endpoint.outgoing_media(stats.mid)
+                {
+                    endpoint.stats.egress(media, &stats);
+                }
+                let totals = StreamTotals {
+                    volume: Volume { packets: stats.packets, bytes: stats.bytes },
+                    feedback: Feedback { nacks: stats.nacks, plis: stats.plis, firs: stats.firs },
+                    lost: 0,
+                };
+                let lost = stats.remote.map(|r| r.packets_lost);
+                self.record_stats(slot, stats.mid, false, totals, lost, stats.loss);
+            }
+            RtcEvent::MediaIngressStats(stats) => {
+                if let Some(endpoint) = self.endpoint_mut(slot)
+                    && let Some(media) = endpoint.incoming_media(stats.mid)
+                {
+                    endpoint.stats.ingress(media, &stats);
+                }
+                let totals = StreamTotals {
+                    volume: Volume { packets: stats.packets, bytes: stats.bytes },
+                    feedback: Feedback { nacks: stats.nacks, plis: stats.plis, firs: stats.firs },
+                    lost: 0,
+                };
+                self.record_stats(slot, stats.mid, true, totals, None, stats.loss);
+            }
             RtcEvent::Connected => {
                 self.emit(slot, "ConnectionStateChanged", json!({"oldState": "DISCONNECTED", "newState": "CONNECTED"}));
                 self.media_connected(slot);
@@ -412,6 +440,53 @@ impl Worker {
             }
             _ => {}
         }
+    }
+
+    /// Adds what one stream's statistics report says happened since its previous one.
+    /// `lost` (subscribers' receiver reports) and `loss` keep their last value when a report has none.
+    fn record_stats(
+        &mut self,
+        slot: Slot,
+        mid: Mid,
+        incoming: bool,
+        mut totals: StreamTotals,
+        lost: Option<u64>,
+        loss: Option<f32>,
+    ) {
+        let Some(endpoint) = self.endpoint_mut(slot) else { return };
+        let media = if incoming { endpoint.incoming_media(mid) } else { endpoint.outgoing_media(mid) };
+        let Some(index) = media.and_then(media_index) else { return };
+        let stream = endpoint.stream_stats(mid, incoming);
+        totals.lost = lost.unwrap_or(stream.cursor.last().lost);
+        let delta = stream.cursor.advance(totals);
+        stream.loss = loss.or(stream.loss);
+        let counters = &mut self.counters;
+        if incoming {
+            counters.received[index].add(delta.volume);
+            counters.feedback_sent.add(delta.feedback);
+        } else {
+            counters.forwarded[index].add(delta.volume);
+            counters.feedback_received.add(delta.feedback);
+            counters.forwarded_lost = counters.forwarded_lost.saturating_add(delta.lost);
+        }
+    }
+
+    /// Copies the counters where a scrape reads them, with the mean loss of the streams.
+    fn publish(&self) {
+        let (mut loss_in, mut loss_out) = (LossMean::default(), LossMean::default());
+        for endpoint in (0..self.members.len()).filter_map(|s| self.endpoint(s)) {
+            for stream in endpoint.streams() {
+                if stream.incoming { loss_in.add(stream.loss) } else { loss_out.add(stream.loss) }
+            }
+        }
+        let snapshot = WorkerSnapshot {
+            worker: self.index,
+            thread_id: self.thread_id,
+            counters: self.counters,
+            loss_in: loss_in.mean(),
+            loss_out: loss_out.mean(),
+        };
+        *self.published.lock().unwrap_or_else(|p| p.into_inner()) = snapshot;
     }
 
     fn on_ice_state(&mut self, slot: Slot, state: IceConnectionState) {
@@ -488,7 +563,7 @@ impl Worker {
             match written {
                 Ok(Some(true)) => {}
                 Ok(_) => {
-                    self.drops.not_written += 1;
+                    self.counters.drops.not_written += 1;
                     continue;
                 }
                 Err(_) => {
@@ -526,7 +601,7 @@ impl Worker {
             data: data.data.clone(),
         };
         if !tap.offer(frame) {
-            self.drops.tap_full += 1;
+            self.counters.drops.tap_full += 1;
         }
     }
 
@@ -570,10 +645,11 @@ impl Worker {
                 }
             }
         }
-        if self.drops != self.logged_drops && now >= self.next_drop_log {
+        self.publish();
+        if self.counters.drops != self.logged_drops && now >= self.next_drop_log {
             self.next_drop_log = now + DROP_LOG_SPACING;
-            tracing::info!(address = %self.local, drops = ?self.drops, "media worker dropped datagrams or frames");
-            self.logged_drops = self.drops;
+            tracing::info!(address = %self.local, drops = ?self.counters.drops, "media worker dropped datagrams or frames");
+            self.logged_drops = self.counters.drops;
         }
     }
 

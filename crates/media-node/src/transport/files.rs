@@ -12,11 +12,10 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Path as UrlPath, State};
-use axum::http::{HeaderMap, HeaderValue, Request, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use sha2::{Digest, Sha256};
-use subtle::ConstantTimeEq;
 use tower::ServiceExt;
 use tower_http::services::ServeFile;
 
@@ -37,9 +36,7 @@ pub fn router(service: FileService) -> Router {
 }
 
 fn authorized(service: &FileService, headers: &HeaderMap) -> bool {
-    let given =
-        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
-    given.is_some_and(|token| bool::from(token.as_bytes().ct_eq(service.secret.as_bytes())))
+    super::bearer::matches(headers, &service.secret)
 }
 
 /// The file `relative` names inside `root`, if it exists and stays inside it.

@@ -7,6 +7,7 @@ use kurento_protocol::error::RpcError;
 use serde_json::Value;
 
 use crate::control::plane::{MediaCommand, MediaRequest};
+use crate::metrics::WorkerSnapshot;
 
 pub type MediaAnswer = Pin<Box<dyn Future<Output = Result<Value, RpcError>> + Send>>;
 
@@ -16,4 +17,6 @@ pub type MediaAnswer = Pin<Box<dyn Future<Output = Result<Value, RpcError>> + Se
 pub trait MediaPort: Send + Sync + 'static {
     fn command(&self, command: MediaCommand);
     fn request(&self, request: MediaRequest) -> MediaAnswer;
+    /// The latest counters of each media worker, for `/metrics`.
+    fn worker_snapshots(&self) -> Vec<WorkerSnapshot>;
 }

@@ -27,8 +27,10 @@ use tokio_tungstenite::tungstenite::http::StatusCode;
 
 use super::files::{FILES_PATH, FileService};
 use super::media_port::MediaPort;
+use super::metrics_route::{self, METRICS_PATH};
 use crate::control::binding::SocketId;
 use crate::control::plane::{ControlPlane, Handled, Reply};
+use crate::metrics::{NodeFigures, WorkerFigures, thread_cpu};
 use crate::system::SystemMonitor;
 
 /// The websocket path, as Kurento Media Server serves it.
@@ -44,7 +46,10 @@ pub struct ControlConfig {
     /// Where this node's recordings are written, announced in `ServerManager.getMetadata`.
     pub recording_root: Option<PathBuf>,
     /// The secret the master pulls recording files with; without it no file is served.
+    /// With it, `/metrics` also needs it (as a Bearer token).
     pub secret: Option<String>,
+    /// Whether `/metrics` is served.
+    pub metrics: bool,
 }
 
 impl ControlConfig {
@@ -68,6 +73,7 @@ impl Default for ControlConfig {
             session_grace: Duration::from_secs(240),
             recording_root: None,
             secret: None,
+            metrics: true,
         }
     }
 }
@@ -93,6 +99,17 @@ impl Shared {
         for event in events {
             self.deliver(&event);
         }
+    }
+
+    /// What `/metrics` shows now: the objects of the control plane and the workers' latest counters.
+    fn figures(&self) -> NodeFigures {
+        let objects = self.plane().registry().count_by_class();
+        let snapshots = self.media.worker_snapshots();
+        let threads: Vec<Option<i32>> = snapshots.iter().map(|s| s.thread_id).collect();
+        let cpu = thread_cpu::cpu_seconds(&threads);
+        let workers =
+            snapshots.into_iter().zip(cpu).map(|(snapshot, cpu_seconds)| WorkerFigures { snapshot, cpu_seconds });
+        NodeFigures { objects, workers: workers.collect() }
     }
 
     fn deliver(&self, event: &Event) {
@@ -150,7 +167,8 @@ pub async fn start(
             collector.dispatch(handled.commands, handled.events);
         }
     });
-    let files = config.file_service().map(super::files::router);
+    let (http, paths) = http_routes(&config, &shared);
+    let paths = Arc::new(paths);
     let task = tokio::spawn(async move {
         loop {
             match listener.accept().await {
@@ -158,12 +176,10 @@ pub async fn start(
                     // Control replies are small frames; Nagle would hold them behind unacknowledged ones.
                     let _ = stream.set_nodelay(true);
                     let shared = shared.clone();
-                    let files = files.clone();
+                    let (http, paths) = (http.clone(), paths.clone());
                     tokio::spawn(async move {
-                        if let Some(files) = files
-                            && asks_for_files(&stream).await
-                        {
-                            serve_files(files, stream).await;
+                        if asks_for_http(&stream, &paths).await {
+                            serve_http(http, stream).await;
                         } else if let Err(error) = serve_socket(shared, stream).await {
                             tracing::debug!(%peer, %error, "control socket ended");
                         }
@@ -182,10 +198,30 @@ pub async fn start(
     Ok(RunningControl { local_addr, task })
 }
 
-/// Whether the request on `stream` is for the file route rather than the
-/// websocket: decided from its request line, peeked without consuming it.
-async fn asks_for_files(stream: &TcpStream) -> bool {
-    const ENOUGH: usize = "DELETE ".len() + FILES_PATH.len();
+/// The HTTP routes of the control port and the path prefixes they answer:
+/// the file route (with a recording root and a secret) and `/metrics` (a 404 when turned off).
+fn http_routes(config: &ControlConfig, shared: &Arc<Shared>) -> (axum::Router, Vec<&'static str>) {
+    let mut router = axum::Router::new();
+    let mut paths = Vec::new();
+    if let Some(files) = config.file_service() {
+        router = router.merge(super::files::router(files));
+        paths.push(FILES_PATH);
+    }
+    router = if config.metrics {
+        let source = shared.clone();
+        let secret = config.secret.clone().filter(|s| !s.is_empty());
+        router.merge(metrics_route::router(secret, Arc::new(move || source.figures())))
+    } else {
+        router.merge(metrics_route::turned_off_router())
+    };
+    paths.push(METRICS_PATH);
+    (router, paths)
+}
+
+/// Whether the request on `stream` is for one of the HTTP routes under `paths` rather
+/// than the websocket: decided from its request line, peeked without consuming it.
+async fn asks_for_http(stream: &TcpStream, paths: &[&str]) -> bool {
+    let enough = "DELETE ".len() + paths.iter().map(|p| p.len()).max().unwrap_or(0);
     let mut head = [0u8; 64];
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     loop {
@@ -194,9 +230,9 @@ async fn asks_for_files(stream: &TcpStream) -> bool {
             _ => return false,
         };
         let line = &head[..peeked];
-        if peeked == 0 || peeked >= ENOUGH || line.contains(&b'\n') {
+        if peeked == 0 || peeked >= enough || line.contains(&b'\n') {
             let target = line.split(|b| *b == b' ').nth(1).unwrap_or_default();
-            return target.starts_with(FILES_PATH.as_bytes());
+            return paths.iter().any(|path| target.starts_with(path.as_bytes()));
         }
         // The rest of the request line is still in flight; peek again shortly.
         if tokio::time::Instant::now() >= deadline {
@@ -206,12 +242,12 @@ async fn asks_for_files(stream: &TcpStream) -> bool {
     }
 }
 
-/// Serves one HTTP/1.1 connection with the file route.
-async fn serve_files(files: axum::Router, stream: TcpStream) {
-    let service = hyper_util::service::TowerToHyperService::new(files);
+/// Serves one HTTP/1.1 connection with the HTTP routes.
+async fn serve_http(router: axum::Router, stream: TcpStream) {
+    let service = hyper_util::service::TowerToHyperService::new(router);
     let io = hyper_util::rt::TokioIo::new(stream);
     if let Err(error) = hyper::server::conn::http1::Builder::new().serve_connection(io, service).await {
-        tracing::debug!(%error, "file connection ended");
+        tracing::debug!(%error, "HTTP connection ended");
     }
 }
 

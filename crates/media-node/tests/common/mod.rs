@@ -47,6 +47,11 @@ impl Node {
 
     /// A node listening on `listen` (`127.0.0.1:PORT`), e.g. to replace one that stopped.
     pub fn start_at(listen: &str, extra: &[&str]) -> Node {
+        Node::start_with_env(listen, extra, &[])
+    }
+
+    /// A node with environment variables set (after the inherited `PLENUM_*` ones are removed).
+    pub fn start_with_env(listen: &str, extra: &[&str], env: &[(&str, &str)]) -> Node {
         let mut command = Command::new(env!("CARGO_BIN_EXE_plenum-media-node"));
         command.args(["--listen", listen, "--workers", "1"]).args(extra);
         for variable in [
@@ -58,9 +63,11 @@ impl Node {
             "PLENUM_MEDIA_GC_PERIOD",
             "PLENUM_MEDIA_RECORDING_ROOT",
             "PLENUM_NODE_SECRET",
+            "PLENUM_NODE_METRICS",
         ] {
             command.env_remove(variable);
         }
+        command.envs(env.iter().copied());
         // Node logs only when asked for (CONFORMANCE_NODE_LOG=1), to keep test output readable.
         let logs = if std::env::var_os("CONFORMANCE_NODE_LOG").is_some() { Stdio::inherit() } else { Stdio::null() };
         command.stdin(Stdio::null()).stdout(Stdio::piped()).stderr(logs);
@@ -393,6 +400,52 @@ pub fn assert_kurento_error(error: &Value, code: i64, type_name: &str) {
     assert_eq!(error["code"], code, "error code: {}", describe_frame(error));
     assert_eq!(error["data"]["type"], type_name, "error data.type: {}", describe_frame(error));
     assert!(error.get("sessionId").is_none(), "errors carry no sessionId");
+}
+
+/// Polls `condition` until it holds, failing the test with `what` after `timeout`.
+pub async fn wait_for(timeout: Duration, what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !condition() {
+        assert!(Instant::now() < deadline, "timed out after {timeout:?} waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// `count` subscribers to `publisher` in `room`, connected one after another, once each
+/// receives audio and video.
+pub async fn subscribers_with_media(
+    driver: &plenum_loadtest::KurentoDriver,
+    engine: &plenum_loadtest::EngineHandle,
+    room: &plenum_loadtest::RoomId,
+    publisher: &plenum_loadtest::PeerId,
+    options: &plenum_loadtest::SubscriberOptions,
+    count: usize,
+) -> Vec<plenum_loadtest::Client> {
+    let mut subscribers = Vec::new();
+    for _ in 0..count {
+        let subscriber = plenum_loadtest::connect_subscriber(driver, engine, room, publisher, options).await;
+        subscribers.push(subscriber.expect("subscriber"));
+    }
+    wait_for(Duration::from_secs(20), "every subscriber to receive audio and video", || {
+        subscribers.iter().all(|s| {
+            let stats = s.handle.stats();
+            stats.audio.packets > 0 && stats.video.packets > 0
+        })
+    })
+    .await;
+    subscribers
+}
+
+/// The worker's media port, read from the 127.0.0.1 host candidate of an SDP answer.
+pub fn media_port(answer: &str) -> u16 {
+    answer
+        .lines()
+        .filter_map(|l| l.strip_prefix("a=candidate:"))
+        .find_map(|c| {
+            let parts: Vec<&str> = c.split_whitespace().collect();
+            (parts.get(4) == Some(&"127.0.0.1")).then(|| parts[5].parse().unwrap())
+        })
+        .expect("a 127.0.0.1 host candidate in the answer")
 }
 
 /// Whether `text` is a hyphenated lowercase UUID.
