@@ -48,8 +48,8 @@ use axum::http::StatusCode;
 use axum::middleware::from_fn_with_state;
 use axum::routing::{MethodRouter, any, get, post};
 use axum::{Extension, Router};
+use tower::ServiceBuilder;
 use tower_http::cors::CorsLayer;
-use tower_http::timeout::TimeoutLayer;
 
 pub use crate::services::AppState;
 pub use auth::{Credentials, USER, requires_auth};
@@ -66,15 +66,17 @@ pub use signal::Signal;
 /// request is matched once and its URI is never rewritten.
 pub fn router(state: AppState, mounted: Router<AppState>) -> Router {
     let app = rest_routes(state.config().support_deprecated_api).router.merge(mounted);
-    let mut app = app
-        .fallback(not_found)
-        .layer(TimeoutLayer::with_status_code(StatusCode::SERVICE_UNAVAILABLE, request_trace::REQUEST_TIMEOUT))
+    // One `Router::layer` for the whole stack, outermost first: each `Router::layer` boxes every
+    // route once more, which every request pays for (bench/rest.sh). The metrics are outside
+    // the front door, so refused requests are counted too.
+    let layers = ServiceBuilder::new()
+        .layer(request_trace::set_id())
+        .layer(request_trace::trace())
+        .layer(request_trace::propagate_id())
+        .option_layer(state.live_metrics().cloned().map(request_metrics::RecordLayer))
+        .layer(CorsLayer::permissive())
         .layer(from_fn_with_state(state.clone(), front_door::front_door));
-    // Outside the front door, so refused requests are counted too.
-    if let Some(live) = state.live_metrics() {
-        app = app.layer(from_fn_with_state(live.clone(), request_metrics::record));
-    }
-    request_trace::layer(app.layer(CorsLayer::permissive()).with_state(state))
+    app.fallback(not_found).layer(layers).with_state(state)
 }
 
 /// Every path [`router`] registers itself (axum's syntax: `/openvidu/api/sessions/{session_id}`),
