@@ -18,14 +18,55 @@ const REQUEST_BUCKETS: [f64; 16] =
 /// joinRoom latency buckets, in seconds: 1 ms to 30 s (a join may wait for a node to come up).
 const JOIN_BUCKETS: [f64; 14] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
 
-/// The label set of one REST request.
+/// The label set of one REST request. Built on every request, so it allocates nothing: the
+/// method is a static name and the route shares the router's own template string.
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct RequestLabels {
-    pub method: String,
+    pub method: &'static str,
     /// The route's template (`/openvidu/api/sessions/{session_id}`), never the raw path, so
     /// the number of series stays bounded; `unmatched` for requests no route took.
-    pub route: String,
+    pub route: RouteLabel,
     pub status: u16,
+}
+
+/// The route template of a request: as the router matched it (sharing the router's string),
+/// or a fixed name.
+#[derive(Clone, Debug)]
+pub enum RouteLabel {
+    Matched(axum::extract::MatchedPath),
+    Named(&'static str),
+}
+
+impl RouteLabel {
+    /// Requests that no route matched (404s, guard refusals before routing).
+    pub const UNMATCHED: RouteLabel = RouteLabel::Named("unmatched");
+
+    pub fn as_str(&self) -> &str {
+        match self {
+            RouteLabel::Matched(path) => path.as_str(),
+            RouteLabel::Named(name) => name,
+        }
+    }
+}
+
+impl PartialEq for RouteLabel {
+    fn eq(&self, other: &Self) -> bool {
+        self.as_str() == other.as_str()
+    }
+}
+
+impl Eq for RouteLabel {}
+
+impl std::hash::Hash for RouteLabel {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.as_str().hash(state);
+    }
+}
+
+impl EncodeLabelValue for RouteLabel {
+    fn encode(&self, encoder: &mut prometheus_client::encoding::LabelValueEncoder) -> Result<(), std::fmt::Error> {
+        EncodeLabelValue::encode(&self.as_str(), encoder)
+    }
 }
 
 /// How a joinRoom ended.
@@ -137,8 +178,11 @@ mod tests {
     #[test]
     fn requests_land_in_their_route_and_bucket() {
         let live = LiveMetrics::default();
-        let labels =
-            RequestLabels { method: "GET".into(), route: "/openvidu/api/sessions/{session_id}".into(), status: 200 };
+        let labels = RequestLabels {
+            method: "GET",
+            route: RouteLabel::Named("/openvidu/api/sessions/{session_id}"),
+            status: 200,
+        };
         live.observe_request(&labels, 0.0003);
         live.observe_request(&labels, 0.2);
         let text = rendered(&live);

@@ -135,7 +135,16 @@ fn output(media: MediaType, caps: &gst::Caps, outputs: &Outputs) -> AppSink {
     sink
 }
 
+/// How much audio each mixed buffer holds: each one is a hand-off to the recorders'
+/// threads, and the encoder takes 1024-sample frames anyway.
+const AUDIO_BUFFER: Duration = Duration::from_millis(40);
+
 /// The canvas and the mix, each on a live silent/black base so output flows with no input at all.
+///
+/// The video base is a transparent 16x16 pad: the compositor skips it, so it costs neither a
+/// full-canvas test pattern nor a full-canvas blend per frame (the background is painted anyway).
+/// The compositor runs on one thread: splitting each frame's few tiles across threads costs
+/// wake-ups that are dearer than the blending itself, and the encoder has the other core.
 fn build(params: &CompositeParams, outputs: &Outputs) -> Result<gst::Pipeline, String> {
     let pipeline = gst::Pipeline::new();
     if params.has_video {
@@ -143,25 +152,38 @@ fn build(params: &CompositeParams, outputs: &Outputs) -> Result<gst::Pipeline, S
         let base = element("videotestsrc")?;
         base.set_property_from_str("pattern", "black");
         base.set_property("is-live", true);
+        let base_caps = gst::Caps::builder("video/x-raw")
+            .field("format", "I420")
+            .field("width", 16i32)
+            .field("height", 16i32)
+            .field("framerate", gst::Fraction::new(params.frame_rate as i32, 1))
+            .build();
         let compositor = gst::ElementFactory::make("compositor")
             .name("compositor")
             .build()
             .map_err(|_| "the GStreamer element 'compositor' is not installed".to_string())?;
         compositor.set_property_from_str("background", "black");
         compositor.set_property("latency", nanos(MIX_LATENCY).nseconds());
+        compositor.set_property("max-threads", 1u32);
         let sink = output(MediaType::Video, &caps, outputs);
-        chain(&pipeline, &[&base, &capsfilter(&caps)?, &compositor, &capsfilter(&caps)?, sink.upcast_ref()])?;
+        let base_filter = capsfilter(&base_caps)?;
+        chain(&pipeline, &[&base, &base_filter, &compositor, &capsfilter(&caps)?, sink.upcast_ref()])?;
+        if let Some(pad) = base_filter.static_pad("src").and_then(|src| src.peer()) {
+            pad.set_property("alpha", 0.0f64);
+        }
     }
     if params.has_audio {
         let caps = audio_caps();
         let base = element("audiotestsrc")?;
         base.set_property_from_str("wave", "silence");
         base.set_property("is-live", true);
+        base.set_property("samplesperbuffer", (48_000 * AUDIO_BUFFER.as_millis() / 1000) as i32);
         let mixer = gst::ElementFactory::make("audiomixer")
             .name("mixer")
             .build()
             .map_err(|_| "the GStreamer element 'audiomixer' is not installed".to_string())?;
         mixer.set_property("latency", nanos(MIX_LATENCY).nseconds());
+        mixer.set_property("output-buffer-duration", nanos(AUDIO_BUFFER).nseconds());
         let sink = output(MediaType::Audio, &caps, outputs);
         chain(&pipeline, &[&base, &capsfilter(&caps)?, &mixer, &capsfilter(&caps)?, sink.upcast_ref()])?;
     }

@@ -208,6 +208,7 @@ impl Recorder {
                             self.input(input);
                         }
                     }
+                    self.flush();
                 }
                 Err(RecvTimeoutError::Timeout) => {}
                 Err(RecvTimeoutError::Disconnected) => {
@@ -337,6 +338,7 @@ impl Recorder {
                 for input in pending {
                     self.write(input);
                 }
+                self.flush();
             }
             Err(error) => self.fail(&error),
         }
@@ -424,18 +426,18 @@ impl Recorder {
                 outcome
             }
         };
+        if let Some(time) = result {
+            let mut status = self.status.lock().unwrap_or_else(|p| p.into_inner());
+            status.frames_written += 1;
+            status.duration = status.duration.max(time);
+        }
+    }
+
+    /// Hands what the last batch wrote to the pipeline.
+    fn flush(&mut self) {
         let Phase::Writing(session) = &mut self.phase else { return };
-        match result {
-            Ok(Some(time)) => {
-                let mut status = self.status.lock().unwrap_or_else(|p| p.into_inner());
-                status.frames_written += 1;
-                status.duration = status.duration.max(time);
-            }
-            Ok(None) => {}
-            Err(error) => {
-                let _ = session;
-                self.fail(&error);
-            }
+        if let Err(error) = session.writer.flush() {
+            self.fail(&error);
         }
     }
 
@@ -534,14 +536,14 @@ impl Recorder {
     }
 }
 
-/// Writes an encoded frame at its place on the timeline; `Ok(None)` when it was skipped.
-fn write_frame(session: &mut Session, pauses: &Pauses, frame: Frame) -> Result<Option<Duration>, String> {
+/// Writes an encoded frame at its place on the timeline; `None` when it was skipped.
+fn write_frame(session: &mut Session, pauses: &Pauses, frame: Frame) -> Option<Duration> {
     if !session.writer.has(frame.media) {
-        return Ok(None);
+        return None;
     }
     if frame.media == MediaType::Video && session.video_needs_keyframe {
         if !frame.keyframe {
-            return Ok(None);
+            return None;
         }
         session.video_needs_keyframe = false;
     }
@@ -557,24 +559,19 @@ fn write_frame(session: &mut Session, pauses: &Pauses, frame: Frame) -> Result<O
             buffer.set_flags(gst::BufferFlags::DELTA_UNIT);
         }
     }
-    session.writer.push(frame.media, buffer)?;
-    Ok(Some(time))
+    session.writer.push(frame.media, buffer);
+    Some(time)
 }
 
 /// Writes a raw sample of the Composite's mix, its time re-based to the recording's start.
-fn write_raw(
-    session: &mut Session,
-    pauses: &Pauses,
-    media: MediaType,
-    sample: &gst::Sample,
-) -> Result<Option<Duration>, String> {
+fn write_raw(session: &mut Session, pauses: &Pauses, media: MediaType, sample: &gst::Sample) -> Option<Duration> {
     if !session.writer.has(media) {
-        return Ok(None);
+        return None;
     }
-    let Some(buffer) = sample.buffer_owned() else { return Ok(None) };
-    let (Some(pts), Some(base)) = (buffer.pts(), session.raw_base) else { return Ok(None) };
+    let buffer = sample.buffer_owned()?;
+    let (Some(pts), Some(base)) = (buffer.pts(), session.raw_base) else { return None };
     if pts < base {
-        return Ok(None);
+        return None;
     }
     let time = pauses.cut(Duration::from_nanos((pts - base).nseconds()));
     let mut buffer = buffer.copy();
@@ -582,6 +579,6 @@ fn write_raw(
         buffer.set_pts(nanos(time));
         buffer.set_dts(gst::ClockTime::NONE);
     }
-    session.writer.push(media, buffer)?;
-    Ok(Some(time))
+    session.writer.push(media, buffer);
+    Some(time)
 }

@@ -28,6 +28,9 @@ pub struct Writer {
     pipeline: gst::Pipeline,
     video: Option<AppSrc>,
     audio: Option<AppSrc>,
+    /// Buffers taken since the last [`Writer::flush`], per track (audio, video): one
+    /// hand-off to a track's streaming thread per batch, not one wake-up per frame.
+    pending: [Option<gst::BufferList>; 2],
 }
 
 fn muxer(container: Container) -> Result<gst::Element, String> {
@@ -207,7 +210,7 @@ impl Writer {
         pipeline.set_state(gst::State::Playing).map_err(|_| {
             gst_setup::bus_error(&pipeline).unwrap_or_else(|| "the recording pipeline cannot start".into())
         })?;
-        Ok(Self { pipeline, video, audio })
+        Ok(Self { pipeline, video, audio, pending: [None, None] })
     }
 
     pub fn has(&self, media: MediaType) -> bool {
@@ -218,17 +221,27 @@ impl Writer {
         }
     }
 
-    pub fn push(&self, media: MediaType, buffer: gst::Buffer) -> Result<(), String> {
-        let src = match media {
-            MediaType::Video => self.video.as_ref(),
-            MediaType::Audio => self.audio.as_ref(),
-            MediaType::Data => None,
+    /// Queues `buffer` for its track; it reaches the pipeline at the next [`Writer::flush`].
+    pub fn push(&mut self, media: MediaType, buffer: gst::Buffer) {
+        let slot = match media {
+            MediaType::Video if self.video.is_some() => 1,
+            MediaType::Audio if self.audio.is_some() => 0,
+            _ => return,
         };
-        let Some(src) = src else { return Ok(()) };
-        src.push_buffer(buffer).map(|_| ()).map_err(|flow| {
-            gst_setup::bus_error(&self.pipeline)
-                .unwrap_or_else(|| format!("the recording pipeline refused data ({flow:?})"))
-        })
+        let list = self.pending[slot].get_or_insert_with(gst::BufferList::new);
+        list.get_mut().expect("the writer owns its pending list").add(buffer);
+    }
+
+    /// Hands every queued buffer to its track, one buffer list per track.
+    pub fn flush(&mut self) -> Result<(), String> {
+        for (slot, src) in [(0, &self.audio), (1, &self.video)] {
+            let (Some(src), Some(list)) = (src, self.pending[slot].take()) else { continue };
+            src.push_buffer_list(list).map_err(|flow| {
+                gst_setup::bus_error(&self.pipeline)
+                    .unwrap_or_else(|| format!("the recording pipeline refused data ({flow:?})"))
+            })?;
+        }
+        Ok(())
     }
 
     /// An error the pipeline posted since the last look (a full disk, a muxer failure).
@@ -237,13 +250,14 @@ impl Writer {
     }
 
     /// Ends every track and waits for the muxer to complete the file, at most `timeout`.
-    pub fn finish(self, timeout: Duration) -> Result<(), String> {
+    pub fn finish(mut self, timeout: Duration) -> Result<(), String> {
+        let flushed = self.flush();
         for src in self.video.iter().chain(self.audio.iter()) {
             let _ = src.end_of_stream();
         }
         let outcome = gst_setup::wait_eos(&self.pipeline, timeout);
         let _ = self.pipeline.set_state(gst::State::Null);
-        outcome
+        flushed.and(outcome)
     }
 }
 

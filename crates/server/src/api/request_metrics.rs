@@ -16,10 +16,7 @@ use axum::http::Method;
 use axum::response::Response;
 use tower::{Layer, Service};
 
-use crate::live_metrics::{LiveMetrics, RequestLabels};
-
-/// The route label of requests that no route matched (404s, guard refusals before routing).
-const UNMATCHED: &str = "unmatched";
+use crate::live_metrics::{LiveMetrics, RequestLabels, RouteLabel};
 
 #[derive(Clone)]
 pub struct RecordLayer(pub LiveMetrics);
@@ -56,6 +53,23 @@ where
     }
 }
 
+/// The method's label: the standard names as they are, any other method as `other` (so a
+/// client cannot grow the number of series, and nothing is allocated per request).
+fn method_name(method: &Method) -> &'static str {
+    match *method {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => "other",
+    }
+}
+
 pin_project_lite::pin_project! {
     pub struct Recorded<F> {
         #[pin]
@@ -77,12 +91,8 @@ where
         let this = self.project();
         let result = std::task::ready!(this.inner.poll(cx));
         if let Ok(response) = &result {
-            let route = this.route.as_ref().map_or(UNMATCHED, MatchedPath::as_str);
-            let labels = RequestLabels {
-                method: this.method.as_str().into(),
-                route: route.into(),
-                status: response.status().as_u16(),
-            };
+            let route = this.route.take().map_or(RouteLabel::UNMATCHED, RouteLabel::Matched);
+            let labels = RequestLabels { method: method_name(this.method), route, status: response.status().as_u16() };
             this.live.observe_request(&labels, this.started.elapsed().as_secs_f64());
         }
         Poll::Ready(result)
