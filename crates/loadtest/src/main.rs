@@ -115,13 +115,13 @@ fn seconds(value: f64, name: &str) -> Result<Duration, String> {
 async fn main() -> ExitCode {
     let args = Args::parse();
     if let Err(error) = plenum_log::init() {
-        eprintln!("plenum-loadtest: {error}");
+        plenum_log::report(format_args!("plenum-loadtest: {error}"));
         return ExitCode::from(2);
     }
     match run(args).await {
         Ok(code) => code,
         Err(message) => {
-            eprintln!("plenum-loadtest: {message}");
+            plenum_log::report(format_args!("plenum-loadtest: {message}"));
             ExitCode::from(2)
         }
     }
@@ -175,18 +175,18 @@ async fn run(args: Args) -> Result<ExitCode, String> {
     };
     let summary = format!("{}\n{}", config.shape, report.summary());
     if args.json {
-        eprintln!("{summary}");
+        plenum_log::report(format_args!("{summary}"));
         let mut json = report.to_json();
         json["shape"] = config.shape.to_json();
-        println!("{json}");
+        plenum_log::print(format_args!("{json}"));
     } else {
-        println!("{summary}");
+        plenum_log::print(format_args!("{summary}"));
     }
     let publishers_only = config.shape.plan().subscriptions.is_empty() && report.publishers_connected > 0;
     if report.media_flowed() || publishers_only {
         Ok(ExitCode::SUCCESS)
     } else {
-        eprintln!("plenum-loadtest: no media reached any subscriber");
+        plenum_log::report(format_args!("plenum-loadtest: no media reached any subscriber"));
         Ok(ExitCode::FAILURE)
     }
 }

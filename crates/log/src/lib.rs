@@ -10,7 +10,7 @@
 //! Logs go to standard error; standard output stays free for what a program prints
 //! (the media node's address, the load generator's report).
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
 
 use tracing_subscriber::EnvFilter;
 
@@ -39,7 +39,11 @@ impl LogFormat {
 pub fn init() -> Result<LogFormat, String> {
     let format = LogFormat::parse(std::env::var("PLENUM_LOG_FORMAT").ok().as_deref())?;
     let (filter, filter_error) = filter_from_env();
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    // A log line that cannot be written (the collector went away, the pipe has no reader) is
+    // given up, not reported: tracing-subscriber reports it with `eprintln!`, which panics on
+    // the same broken pipe and so stopped the whole program at its next log line.
+    let builder =
+        tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr).log_internal_errors(false);
     match format {
         LogFormat::Text => builder.with_ansi(std::io::stderr().is_terminal()).init(),
         // Span fields are flattened into each line's "spans" list and "span" (the innermost),
@@ -71,7 +75,20 @@ fn filter_from_env() -> (EnvFilter, Option<String>) {
 
 /// This crate does not depend on `tracing` itself: the warning goes straight to standard error.
 fn warn_on_stderr(message: &str) {
-    eprintln!("WARN {message}");
+    report(format_args!("WARN {message}"));
+}
+
+/// Writes one line to standard error, as `eprintln!` does, but never panics: a program whose
+/// standard error has no reader any more (a log collector that went away) must go on, and
+/// end with its own exit status.
+pub fn report(line: std::fmt::Arguments<'_>) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
+/// Writes one line to standard output without ever panicking (see [`report`]).
+pub fn print(line: std::fmt::Arguments<'_>) {
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}").and_then(|_| out.flush());
 }
 
 #[cfg(test)]

@@ -70,14 +70,17 @@ struct Args {
 async fn main() -> ExitCode {
     let args = Args::parse();
     if let Err(error) = plenum_log::init() {
-        eprintln!("plenum-media-node: {error}");
+        plenum_log::report(format_args!("plenum-media-node: {error}"));
         return ExitCode::from(2);
     }
     let defaults = MediaConfig::default();
     let recording_root =
         args.recording_root.unwrap_or_else(|| std::env::temp_dir().join("plenum-media-node").join("recordings"));
     if let Err(error) = std::fs::create_dir_all(&recording_root) {
-        eprintln!("plenum-media-node: cannot create the recording root {}: {error}", recording_root.display());
+        plenum_log::report(format_args!(
+            "plenum-media-node: cannot create the recording root {}: {error}",
+            recording_root.display()
+        ));
         return ExitCode::from(2);
     }
     let secret = std::env::var("PLENUM_NODE_SECRET").ok().filter(|s| !s.is_empty());
@@ -101,16 +104,16 @@ async fn main() -> ExitCode {
     let running = match node::start(config).await {
         Ok(running) => running,
         Err(error) => {
-            eprintln!("plenum-media-node: cannot start: {error}");
+            plenum_log::report(format_args!("plenum-media-node: cannot start: {error}"));
             return ExitCode::from(2);
         }
     };
-    println!("plenum-media-node listening on {}", running.uri());
+    plenum_log::print(format_args!("plenum-media-node listening on {}", running.uri()));
     let media = running.media.clone();
     let mut terminate = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
         Ok(signal) => signal,
         Err(error) => {
-            eprintln!("plenum-media-node: cannot watch SIGTERM: {error}");
+            plenum_log::report(format_args!("plenum-media-node: cannot watch SIGTERM: {error}"));
             return ExitCode::from(2);
         }
     };

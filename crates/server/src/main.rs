@@ -27,7 +27,7 @@ struct Cli {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     if let Err(error) = plenum_log::init() {
-        eprintln!("plenum: {error}");
+        plenum_log::report(format_args!("plenum: {error}"));
         return ExitCode::from(2);
     }
 
@@ -35,7 +35,7 @@ fn main() -> ExitCode {
     let mut outcome = match Config::load(path.as_deref(), &|key| std::env::var(key).ok()) {
         Ok(outcome) => outcome,
         Err(error) => {
-            eprintln!("plenum: {error}");
+            plenum_log::report(format_args!("plenum: {error}"));
             return ExitCode::from(2);
         }
     };
@@ -53,29 +53,36 @@ fn main() -> ExitCode {
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {
-            eprintln!("plenum: cannot start the async runtime: {error}");
+            plenum_log::report(format_args!("plenum: cannot start the async runtime: {error}"));
             return ExitCode::FAILURE;
         }
     };
     runtime.block_on(async move {
+        let stop_signals = match StopSignals::install() {
+            Ok(signals) => signals,
+            Err(error) => {
+                plenum_log::report(format_args!("plenum: cannot listen for SIGTERM/SIGINT: {error}"));
+                return ExitCode::FAILURE;
+            }
+        };
         let server = match plenum::server::start(outcome.config).await {
             Ok(server) => server,
             // A path the configuration names cannot be written: a configuration problem.
             Err(error @ plenum::server::ServeError::Start(_)) => {
-                eprintln!("plenum: {error}");
+                plenum_log::report(format_args!("plenum: {error}"));
                 return ExitCode::from(2);
             }
             Err(error) => {
-                eprintln!("plenum: {error}");
+                plenum_log::report(format_args!("plenum: {error}"));
                 return ExitCode::FAILURE;
             }
         };
-        wait_for_stop_signal().await;
+        stop_signals.wait().await;
         tracing::info!("stopping");
         match server.shutdown().await {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
-                eprintln!("plenum: {error}");
+                plenum_log::report(format_args!("plenum: {error}"));
                 ExitCode::FAILURE
             }
         }
@@ -92,19 +99,40 @@ fn config_file(given: Option<PathBuf>) -> (Option<PathBuf>, Option<PathBuf>) {
     if default.exists() { (Some(default), None) } else { (None, Some(default)) }
 }
 
-async fn wait_for_stop_signal() {
-    let ctrl_c = tokio::signal::ctrl_c();
-    #[cfg(unix)]
-    {
-        let mut term =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+/// SIGTERM and SIGINT, listened to from before the server starts: a stop asked for while it
+/// starts is then a clean stop once it has started, not the signal's default action (the
+/// process killed without closing its sessions).
+#[cfg(unix)]
+struct StopSignals {
+    term: tokio::signal::unix::Signal,
+    interrupt: tokio::signal::unix::Signal,
+}
+
+#[cfg(unix)]
+impl StopSignals {
+    fn install() -> std::io::Result<Self> {
+        use tokio::signal::unix::{SignalKind, signal};
+        Ok(Self { term: signal(SignalKind::terminate())?, interrupt: signal(SignalKind::interrupt())? })
+    }
+
+    async fn wait(mut self) {
         tokio::select! {
-            _ = ctrl_c => {}
-            _ = term.recv() => {}
+            _ = self.term.recv() => {}
+            _ = self.interrupt.recv() => {}
         }
     }
-    #[cfg(not(unix))]
-    {
-        let _ = ctrl_c.await;
+}
+
+#[cfg(not(unix))]
+struct StopSignals;
+
+#[cfg(not(unix))]
+impl StopSignals {
+    fn install() -> std::io::Result<Self> {
+        Ok(Self)
+    }
+
+    async fn wait(self) {
+        let _ = tokio::signal::ctrl_c().await;
     }
 }
